@@ -1,0 +1,413 @@
+/* config.c: the property table and everything derived from it. */
+#include "config/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hl.h"
+
+typedef enum { T_STR, T_INT, T_DBL } prop_type_t;
+
+typedef struct prop_s {
+    const char *name;
+    prop_type_t type;
+    const char *def;
+    double min, max; /* for T_INT and T_DBL */
+    size_t offset;
+    const char *desc;
+} prop_t;
+
+#define F(field) offsetof(hl_conf_t, field)
+
+/* The one definition of every key. Keep descriptions one sentence: they are
+ * the --help text and docs/configuration.md. */
+static const prop_t props[] = {
+    {"topic.tickets", T_STR, "hotline.tickets", 0, 0, F(topic_tickets),
+     "Kafka topic the ticket events are consumed from."},
+    {"topic.deadletter", T_STR, "hotline.deadletter", 0, 0, F(topic_deadletter),
+     "Kafka topic rejected messages go to, original bytes plus reason headers."},
+    {"topic.healthcheck", T_STR, "hotline.healthcheck", 0, 0,
+     F(topic_healthcheck), "Kafka topic quarterly health-check reports go to."},
+    {"topic.classified", T_STR, "hotline.classified", 0, 0, F(topic_classified),
+     "Kafka topic of the real-time classified feed."},
+    {"redis.host", T_STR, "127.0.0.1", 0, 0, F(redis_host),
+     "Redis server host."},
+    {"redis.port", T_INT, "16379", 1, 65535, F(redis_port),
+     "Redis server port."},
+    {"redis.password", T_STR, "", 0, 0, F(redis_password),
+     "Redis password (AUTH); empty for none. Never printed."},
+    {"redis.timeout.ms", T_INT, "2000", 1, 600000, F(redis_timeout_ms),
+     "Redis connect and command timeout in milliseconds."},
+    {"classify.keywords", T_STR, "config/keywords.tsv", 0, 0, F(keywords_path),
+     "Keyword table (TSV) the classifier loads; reloaded on SIGHUP."},
+    {"classify.title_weight", T_DBL, "1.5", 0, 100, F(title_weight),
+     "Factor applied to the weight of a keyword found in the title."},
+    {"classify.min_score", T_DBL, "2", 0, 10000, F(min_score),
+     "Below this score a ticket is OTHER (manual triage at the hotline office)."},
+    {"ingest.batch.size", T_INT, "5000", 1, 1000000, F(batch_size),
+     "Most events applied in one batch (one Redis transaction)."},
+    {"ingest.batch.max.ms", T_INT, "200", 1, 60000, F(batch_max_ms),
+     "Longest time an event waits in an open batch, in milliseconds."},
+    {"ingest.stats.interval.s", T_INT, "10", 1, 86400, F(stats_interval_s),
+     "Seconds between the ingester's statistics log lines."},
+    {"ingest.due.days", T_INT, "5", 1, 365, F(due_days),
+     "Days after `created` a ticket is due when the event has no due_at."},
+    {"ingest.max.message.bytes", T_INT, "1048576", 1024, 104857600,
+     F(max_message_bytes),
+     "Messages larger than this are dead-lettered unparsed."},
+};
+#define NPROPS (sizeof props / sizeof props[0])
+
+/* kafka.* keys set by default, so a bare `hotline ingest` finds the broker
+ * that scripts/services starts. */
+static const char *const kafka_defaults[][2] = {
+    {"bootstrap.servers", "127.0.0.1:19092"},
+    {"group.id", "hotline-ingest"},
+};
+
+static const prop_t *prop_find(const char *key) {
+    for (size_t i = 0; i < NPROPS; i++)
+        if (strcmp(props[i].name, key) == 0)
+            return &props[i];
+    return NULL;
+}
+
+static hl_conf_res_t kafka_set(hl_conf_t *conf, const char *name,
+                               const char *value, char *errstr,
+                               size_t errstr_size) {
+    if (!*name) {
+        hl_seterr(errstr, errstr_size, "empty kafka.* property name");
+        return HL_CONF_INVALID;
+    }
+    for (size_t i = 0; i < conf->kafka_count; i++) {
+        if (strcmp(conf->kafka_keys[i], name) == 0) {
+            char *v = strdup(value);
+            if (!v)
+                goto nomem;
+            free(conf->kafka_values[i]);
+            conf->kafka_values[i] = v;
+            return HL_CONF_OK;
+        }
+    }
+    char **keys = realloc(conf->kafka_keys, (conf->kafka_count + 1) * sizeof *keys);
+    if (!keys)
+        goto nomem;
+    conf->kafka_keys = keys;
+    char **values = realloc(conf->kafka_values, (conf->kafka_count + 1) * sizeof *values);
+    if (!values)
+        goto nomem;
+    conf->kafka_values = values;
+    keys[conf->kafka_count] = strdup(name);
+    values[conf->kafka_count] = strdup(value);
+    if (!keys[conf->kafka_count] || !values[conf->kafka_count]) {
+        free(keys[conf->kafka_count]);
+        free(values[conf->kafka_count]);
+        goto nomem;
+    }
+    conf->kafka_count++;
+    return HL_CONF_OK;
+nomem:
+    hl_seterr(errstr, errstr_size, "out of memory");
+    return HL_CONF_INVALID;
+}
+
+hl_conf_res_t hl_conf_set(hl_conf_t *conf, const char *key, const char *value,
+                          char *errstr, size_t errstr_size) {
+    if (strncmp(key, "kafka.", 6) == 0)
+        return kafka_set(conf, key + 6, value, errstr, errstr_size);
+    const prop_t *p = prop_find(key);
+    if (!p) {
+        hl_seterr(errstr, errstr_size, "No such configuration property: \"%s\"", key);
+        return HL_CONF_UNKNOWN;
+    }
+    char *field = (char *)conf + p->offset;
+    char *end = NULL;
+    errno = 0;
+    switch (p->type) {
+    case T_STR: {
+        char *v = strdup(value);
+        if (!v) {
+            hl_seterr(errstr, errstr_size, "out of memory");
+            return HL_CONF_INVALID;
+        }
+        free(*(char **)field);
+        *(char **)field = v;
+        return HL_CONF_OK;
+    }
+    case T_INT: {
+        long long n = strtoll(value, &end, 10);
+        if (errno || end == value || *end || n < p->min || n > p->max) {
+            hl_seterr(errstr, errstr_size,
+                      "\"%s\": expected an integer from %.0f to %.0f, got \"%s\"",
+                      key, p->min, p->max, value);
+            return HL_CONF_INVALID;
+        }
+        *(int64_t *)field = n;
+        return HL_CONF_OK;
+    }
+    case T_DBL: {
+        double d = strtod(value, &end);
+        if (errno || end == value || *end || !isfinite(d) || d < p->min || d > p->max) {
+            hl_seterr(errstr, errstr_size,
+                      "\"%s\": expected a number from %g to %g, got \"%s\"", key,
+                      p->min, p->max, value);
+            return HL_CONF_INVALID;
+        }
+        *(double *)field = d;
+        return HL_CONF_OK;
+    }
+    }
+    return HL_CONF_INVALID;
+}
+
+hl_conf_t *hl_conf_new(void) {
+    hl_conf_t *conf = calloc(1, sizeof *conf);
+    if (!conf)
+        return NULL;
+    char errstr[HL_ERRSTR_SIZE];
+    for (size_t i = 0; i < NPROPS; i++)
+        if (hl_conf_set(conf, props[i].name, props[i].def, errstr, sizeof errstr)) {
+            hl_conf_destroy(conf);
+            return NULL;
+        }
+    for (size_t i = 0; i < sizeof kafka_defaults / sizeof kafka_defaults[0]; i++)
+        if (kafka_set(conf, kafka_defaults[i][0], kafka_defaults[i][1], errstr,
+                      sizeof errstr)) {
+            hl_conf_destroy(conf);
+            return NULL;
+        }
+    return conf;
+}
+
+void hl_conf_destroy(hl_conf_t *conf) {
+    if (!conf)
+        return;
+    for (size_t i = 0; i < NPROPS; i++)
+        if (props[i].type == T_STR)
+            free(*(char **)((char *)conf + props[i].offset));
+    for (size_t i = 0; i < conf->kafka_count; i++) {
+        free(conf->kafka_keys[i]);
+        free(conf->kafka_values[i]);
+    }
+    free(conf->kafka_keys);
+    free(conf->kafka_values);
+    free(conf);
+}
+
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+int hl_conf_load_buf(hl_conf_t *conf, const char *buf, size_t len,
+                     const char *source, char *errstr, size_t errstr_size) {
+    size_t pos = 0;
+    for (int line = 1; pos < len; line++) {
+        const char *start = buf + pos;
+        const char *nl = memchr(start, '\n', len - pos);
+        size_t linelen = nl ? (size_t)(nl - start) : len - pos;
+        pos += linelen + (nl ? 1 : 0);
+
+        size_t b = 0, e = linelen;
+        while (b < e && is_space(start[b]))
+            b++;
+        while (e > b && is_space(start[e - 1]))
+            e--;
+        if (b == e || start[b] == '#')
+            continue;
+        if (memchr(start + b, '\0', e - b)) {
+            hl_seterr(errstr, errstr_size, "%s:%d: NUL byte in line", source, line);
+            return -1;
+        }
+        const char *eqp = memchr(start + b, '=', e - b);
+        if (!eqp) {
+            hl_seterr(errstr, errstr_size, "%s:%d: expected \"key = value\"", source, line);
+            return -1;
+        }
+        size_t ke = (size_t)(eqp - start), vb = ke + 1;
+        while (ke > b && is_space(start[ke - 1]))
+            ke--;
+        while (vb < e && is_space(start[vb]))
+            vb++;
+        if (ke == b) {
+            hl_seterr(errstr, errstr_size, "%s:%d: empty key", source, line);
+            return -1;
+        }
+        char *key = strndup(start + b, ke - b);
+        char *value = strndup(start + vb, e - vb);
+        char msg[HL_ERRSTR_SIZE];
+        hl_conf_res_t res = HL_CONF_INVALID;
+        if (key && value)
+            res = hl_conf_set(conf, key, value, msg, sizeof msg);
+        else
+            snprintf(msg, sizeof msg, "out of memory");
+        free(key);
+        free(value);
+        if (res != HL_CONF_OK) {
+            hl_seterr(errstr, errstr_size, "%s:%d: %s", source, line, msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int hl_conf_load_file(hl_conf_t *conf, const char *path, char *errstr,
+                      size_t errstr_size) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        hl_seterr(errstr, errstr_size, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+    char chunk[8192];
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + n > cap) {
+            cap = (len + n) * 2;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                hl_seterr(errstr, errstr_size, "%s: out of memory", path);
+                return -1;
+            }
+            buf = nb;
+        }
+        memcpy(buf + len, chunk, n);
+        len += n;
+    }
+    int rerr = ferror(f);
+    fclose(f);
+    if (rerr) {
+        free(buf);
+        hl_seterr(errstr, errstr_size, "%s: read error", path);
+        return -1;
+    }
+    int r = hl_conf_load_buf(conf, buf ? buf : "", len, path, errstr, errstr_size);
+    free(buf);
+    return r;
+}
+
+/* Writes the HOTLINE_... environment name of @p key into out. */
+static void env_name(const char *key, char *out, size_t size) {
+    size_t n = (size_t)snprintf(out, size, "HOTLINE_");
+    for (; *key && n + 1 < size; key++)
+        out[n++] = *key == '.' ? '_' : (char)toupper((unsigned char)*key);
+    out[n] = '\0';
+}
+
+int hl_conf_load_env(hl_conf_t *conf, char *const *envp, char *errstr,
+                     size_t errstr_size) {
+    char name[128], msg[HL_ERRSTR_SIZE];
+    for (char *const *ev = envp; ev && *ev; ev++) {
+        const char *eqp = strchr(*ev, '=');
+        if (!eqp || strncmp(*ev, "HOTLINE_", 8) != 0)
+            continue;
+        size_t nlen = (size_t)(eqp - *ev);
+        const char *value = eqp + 1;
+        int matched = 0;
+        for (size_t i = 0; i < NPROPS && !matched; i++) {
+            env_name(props[i].name, name, sizeof name);
+            if (strlen(name) == nlen && memcmp(name, *ev, nlen) == 0) {
+                matched = 1;
+                if (hl_conf_set(conf, props[i].name, value, msg, sizeof msg)) {
+                    hl_seterr(errstr, errstr_size, "env %s: %s", name, msg);
+                    return -1;
+                }
+            }
+        }
+        if (!matched && nlen > 14 && strncmp(*ev, "HOTLINE_KAFKA_", 14) == 0) {
+            char key[128];
+            size_t k = 0;
+            for (size_t i = 14; i < nlen && k + 1 < sizeof key; i++)
+                key[k++] = (*ev)[i] == '_' ? '.' : (char)tolower((unsigned char)(*ev)[i]);
+            key[k] = '\0';
+            if (kafka_set(conf, key, value, msg, sizeof msg)) {
+                hl_seterr(errstr, errstr_size, "env %.*s: %s", (int)nlen, *ev, msg);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+const char *hl_conf_kafka_get(const hl_conf_t *conf, const char *name) {
+    for (size_t i = 0; i < conf->kafka_count; i++)
+        if (strcmp(conf->kafka_keys[i], name) == 0)
+            return conf->kafka_values[i];
+    return NULL;
+}
+
+int hl_conf_is_secret(const char *key) {
+    static const char *const words[] = {"password", "secret", "token", ".pem",
+                                        "jaas"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strstr(key, words[i]))
+            return 1;
+    return 0;
+}
+
+static void value_text(const hl_conf_t *conf, const prop_t *p, char *out,
+                       size_t size) {
+    const char *field = (const char *)conf + p->offset;
+    switch (p->type) {
+    case T_STR: snprintf(out, size, "%s", *(char *const *)field); break;
+    case T_INT: snprintf(out, size, "%lld", (long long)*(const int64_t *)field); break;
+    case T_DBL: snprintf(out, size, "%g", *(const double *)field); break;
+    }
+}
+
+void hl_conf_dump(const hl_conf_t *conf, FILE *out) {
+    char text[1024];
+    for (size_t i = 0; i < NPROPS; i++) {
+        value_text(conf, &props[i], text, sizeof text);
+        int masked = hl_conf_is_secret(props[i].name) && *text;
+        fprintf(out, "%s = %s\n", props[i].name, masked ? "***" : text);
+    }
+    for (size_t i = 0; i < conf->kafka_count; i++)
+        fprintf(out, "kafka.%s = %s\n", conf->kafka_keys[i],
+                hl_conf_is_secret(conf->kafka_keys[i]) ? "***" : conf->kafka_values[i]);
+}
+
+static const char *type_name(prop_type_t t) {
+    return t == T_STR ? "string" : t == T_INT ? "integer" : "number";
+}
+
+void hl_conf_help(FILE *out) {
+    for (size_t i = 0; i < NPROPS; i++)
+        fprintf(out, "  %-26s %s (%s, default \"%s\")\n", props[i].name,
+                props[i].desc, type_name(props[i].type), props[i].def);
+    fprintf(out, "  %-26s %s\n", "kafka.<property>",
+            "Passed to librdkafka as <property> (bootstrap.servers, "
+            "group.id, security.protocol, sasl.*, ssl.* ...).");
+}
+
+void hl_conf_doc_markdown(FILE *out) {
+    fprintf(out,
+            "# Configuration\n\n"
+            "<!-- Generated by `hotline config --doc` from the property table in "
+            "config/config.c; a unit test fails when this file is stale. -->\n\n"
+            "hotline reads `key = value` lines from one file (`-c FILE`, default "
+            "`config/hotline.conf`; `#` starts a comment line). Every key can be "
+            "overridden from the environment as `HOTLINE_<KEY>` (upper case, dots "
+            "as underscores, e.g. `HOTLINE_REDIS_PORT`) and on the command line "
+            "with `-X key=value`. Precedence: defaults < file < environment < "
+            "command line. An unknown key or a bad value stops the program with "
+            "`file:line: message`. `hotline config --check` prints the effective "
+            "configuration with secrets masked.\n\n"
+            "| key | type | default | description |\n|---|---|---|---|\n");
+    for (size_t i = 0; i < NPROPS; i++)
+        fprintf(out, "| `%s` | %s | `%s` | %s |\n", props[i].name,
+                type_name(props[i].type), props[i].def, props[i].desc);
+    fprintf(out, "\n## Kafka (`kafka.*`)\n\n"
+                 "Every `kafka.<property>` is handed to librdkafka as `<property>` "
+                 "unchanged (see librdkafka's CONFIGURATION.md), so SASL and TLS "
+                 "need no code: e.g. `kafka.security.protocol = SASL_PLAINTEXT`. "
+                 "From the environment, `HOTLINE_KAFKA_SASL_USERNAME` sets "
+                 "`kafka.sasl.username`. Defaults:\n\n");
+    for (size_t i = 0; i < sizeof kafka_defaults / sizeof kafka_defaults[0]; i++)
+        fprintf(out, "- `kafka.%s = %s`\n", kafka_defaults[i][0], kafka_defaults[i][1]);
+    fprintf(out, "\nValues of keys containing `password`, `secret`, `token`, "
+                 "`.pem` or `jaas` are printed as `***`.\n");
+}

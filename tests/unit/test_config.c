@@ -1,0 +1,118 @@
+/* test_config.c: the property table, file parsing, env and precedence. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "tests/unit/unit.h"
+
+static int test_config_defaults_and_set(void) {
+    int fails = 0;
+    hl_conf_t *conf = hl_conf_new();
+    char err[512];
+    TEST_STREQ(conf->topic_tickets, "hotline.tickets");
+    TEST_ASSERT(conf->redis_port == 16379, "port %lld", (long long)conf->redis_port);
+    TEST_STREQ(hl_conf_kafka_get(conf, "bootstrap.servers"), "127.0.0.1:19092");
+    TEST_ASSERT(hl_conf_set(conf, "redis.port", "6380", err, sizeof err) == HL_CONF_OK, "%s", err);
+    TEST_ASSERT(conf->redis_port == 6380, "set");
+    TEST_ASSERT(hl_conf_set(conf, "redis.port", "70000", err, sizeof err) == HL_CONF_INVALID, "range");
+    TEST_ASSERT(strstr(err, "redis.port") != NULL, "message names the key: %s", err);
+    TEST_ASSERT(hl_conf_set(conf, "redis.port", "12x", err, sizeof err) == HL_CONF_INVALID, "junk");
+    TEST_ASSERT(hl_conf_set(conf, "classify.min_score", "1.5", err, sizeof err) == HL_CONF_OK, "dbl");
+    TEST_ASSERT(conf->min_score == 1.5, "min_score");
+    TEST_ASSERT(hl_conf_set(conf, "no.such", "1", err, sizeof err) == HL_CONF_UNKNOWN, "unknown");
+    TEST_STREQ(err, "No such configuration property: \"no.such\"");
+    TEST_ASSERT(hl_conf_set(conf, "kafka.sasl.password", "s3cret", err, sizeof err) == HL_CONF_OK, "kafka");
+    TEST_ASSERT(hl_conf_set(conf, "kafka.bootstrap.servers", "h:1", err, sizeof err) == HL_CONF_OK, "kafka");
+    TEST_STREQ(hl_conf_kafka_get(conf, "bootstrap.servers"), "h:1");
+    hl_conf_destroy(conf);
+    return fails;
+}
+
+static int test_config_file_errors(void) {
+    int fails = 0;
+    hl_conf_t *conf = hl_conf_new();
+    char err[512];
+    const char *good = "# comment\n\n  redis.host = example \r\ningest.batch.size=10\nkafka.acks = all\n";
+    TEST_ASSERT(hl_conf_load_buf(conf, good, strlen(good), "a.conf", err, sizeof err) == 0, "%s", err);
+    TEST_STREQ(conf->redis_host, "example");
+    TEST_ASSERT(conf->batch_size == 10, "batch");
+    TEST_STREQ(hl_conf_kafka_get(conf, "acks"), "all");
+    const char *bad1 = "redis.host = x\n\nredis.colour = blue\n";
+    TEST_ASSERT(hl_conf_load_buf(conf, bad1, strlen(bad1), "b.conf", err, sizeof err) == -1, "unknown key");
+    TEST_STREQ(err, "b.conf:3: No such configuration property: \"redis.colour\"");
+    const char *bad2 = "ingest.batch.size = 0\n";
+    TEST_ASSERT(hl_conf_load_buf(conf, bad2, strlen(bad2), "c.conf", err, sizeof err) == -1, "range");
+    TEST_ASSERT(strncmp(err, "c.conf:1: \"ingest.batch.size\"", 29) == 0, "%s", err);
+    const char *bad3 = "just words\n";
+    TEST_ASSERT(hl_conf_load_buf(conf, bad3, strlen(bad3), "d.conf", err, sizeof err) == -1, "no =");
+    TEST_STREQ(err, "d.conf:1: expected \"key = value\"");
+    TEST_ASSERT(hl_conf_load_file(conf, "/nonexistent/x.conf", err, sizeof err) == -1, "missing file");
+    hl_conf_destroy(conf);
+    return fails;
+}
+
+static int test_config_env_and_mask(void) {
+    int fails = 0;
+    hl_conf_t *conf = hl_conf_new();
+    char err[512];
+    char *envp[] = {"PATH=/bin", "HOTLINE_REDIS_PORT=7000", "HOTLINE_KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:5",
+                    "HOTLINE_REDIS_PASSWORD=pw", "HOTLINE_KAFKA_SASL_PASSWORD=kpw", NULL};
+    TEST_ASSERT(hl_conf_load_env(conf, envp, err, sizeof err) == 0, "%s", err);
+    TEST_ASSERT(conf->redis_port == 7000, "env port");
+    TEST_STREQ(hl_conf_kafka_get(conf, "bootstrap.servers"), "127.0.0.1:5");
+    char *bad[] = {"HOTLINE_REDIS_PORT=x", NULL};
+    TEST_ASSERT(hl_conf_load_env(conf, bad, err, sizeof err) == -1, "bad env");
+    TEST_ASSERT(strncmp(err, "env HOTLINE_REDIS_PORT:", 23) == 0, "%s", err);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    hl_conf_dump(conf, f);
+    fclose(f);
+    TEST_ASSERT(strstr(buf, "redis.password = ***\n") != NULL, "masked redis");
+    TEST_ASSERT(strstr(buf, "kafka.sasl.password = ***\n") != NULL, "masked kafka");
+    TEST_ASSERT(strstr(buf, "pw\n") == NULL, "no secret in clear:\n%s", buf);
+    free(buf);
+    hl_conf_destroy(conf);
+    return fails;
+}
+
+/* docs/configuration.md is generated from the table: it must not be stale. */
+static int test_config_doc_current(void) {
+    int fails = 0;
+    char *gen = NULL;
+    size_t glen = 0;
+    FILE *f = open_memstream(&gen, &glen);
+    hl_conf_doc_markdown(f);
+    fclose(f);
+    FILE *d = fopen(HL_SOURCE_DIR "/docs/configuration.md", "r");
+    TEST_ASSERT(d, "docs/configuration.md missing");
+    if (d) {
+        char *doc = malloc(glen + 2);
+        size_t n = fread(doc, 1, glen + 1, d);
+        fclose(d);
+        TEST_ASSERT(n == glen && memcmp(doc, gen, glen) == 0,
+                    "docs/configuration.md is stale: run build/hotline config --doc > docs/configuration.md");
+        free(doc);
+    }
+    free(gen);
+    return fails;
+}
+
+/* config/hotline.conf, the shipped file, loads. */
+static int test_config_shipped_file(void) {
+    int fails = 0;
+    hl_conf_t *conf = hl_conf_new();
+    char err[512];
+    TEST_ASSERT(hl_conf_load_file(conf, HL_SOURCE_DIR "/config/hotline.conf", err, sizeof err) == 0, "%s", err);
+    hl_conf_destroy(conf);
+    return fails;
+}
+
+const hl_unit_test_t hl_unit_tests_config[] = {
+    {"config_defaults_and_set", test_config_defaults_and_set},
+    {"config_file_errors", test_config_file_errors},
+    {"config_env_and_mask", test_config_env_and_mask},
+    {"config_doc_current", test_config_doc_current},
+    {"config_shipped_file", test_config_shipped_file},
+    {NULL, NULL},
+};
