@@ -1,4 +1,4 @@
 #include "cmd/cli.h"
-int hl_cmd_ingest(int argc, char **argv) { (void)argc; (void)argv; return 1; }
+
 int hl_cmd_sample(int argc, char **argv) { (void)argc; (void)argv; return 1; }
-int hl_cmd_publish(int argc, char **argv) { (void)argc; (void)argv; return 1; }
+

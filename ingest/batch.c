@@ -1,0 +1,426 @@
+/* batch.c: pending events, the lifecycle over them, aggregated writes. */
+#include "ingest/batch.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/taxonomy.h"
+#include "ingest/rfc3339.h"
+
+struct hl_pending_s {
+    hl_event_type_t type;
+    int64_t offset, ts;
+    size_t id_off, id_len;
+    /* created */
+    int64_t due_at;
+    int topic, sdept, district, appeal, channel;
+    unsigned flags;
+    size_t park_off, park_len; /* park_len 0 and park_off SIZE_MAX: no park */
+    size_t kw_off, kw_count;   /* NUL-separated keywords in the arena */
+    /* dispatched / reviewed */
+    int department, satisfaction;
+    /* other than created: the original message */
+    size_t raw_off, raw_len;
+};
+
+typedef struct hl_pstate_s {
+    hl_ticket_t t;
+    int exists;
+    int dirty;
+} hl_pstate_t;
+
+static const char *const appeal_codes[HL_AP_COUNT] = {
+    "complaint", "report", "inquiry", "suggestion", "help", "praise"};
+
+const char *hl_appeal_code(int appeal) {
+    return appeal >= 0 && appeal < HL_AP_COUNT ? appeal_codes[appeal] : "?";
+}
+
+size_t hl_key_ticket(const char *tag, const char *id, size_t id_len, char *out, size_t size) {
+    int n = snprintf(out, size, "hl:%s:t:%.*s", tag, (int)id_len, id);
+    return n > 0 && (size_t)n < size ? (size_t)n : 0;
+}
+
+size_t hl_key_offset(const char *tag, char *out, size_t size) {
+    int n = snprintf(out, size, "hl:%s:off", tag);
+    return n > 0 && (size_t)n < size ? (size_t)n : 0;
+}
+
+void hl_pbatch_reset(hl_pbatch_t *pb, const char *topic, int32_t partition,
+                     int64_t start_offset) {
+    snprintf(pb->tag, sizeof pb->tag, "{%s:%d}", topic, (int)partition);
+    pb->partition = partition;
+    pb->start_offset = start_offset;
+    pb->next_offset = start_offset;
+    pb->events = 0;
+    pb->npending = 0;
+    pb->arena_len = 0;
+    pb->nstates = 0;
+    hl_strmap_clear(&pb->tickets);
+    hl_strmap_clear(&pb->counters);
+    hl_strmap_clear(&pb->expires);
+}
+
+void hl_pbatch_free(hl_pbatch_t *pb) {
+    free(pb->pending);
+    free(pb->arena);
+    free(pb->states);
+    hl_strmap_free(&pb->tickets);
+    hl_strmap_free(&pb->counters);
+    hl_strmap_free(&pb->expires);
+    memset(pb, 0, sizeof *pb);
+}
+
+/* Copies bytes into the arena. @returns their offset, or SIZE_MAX. */
+static size_t arena_put(hl_pbatch_t *pb, const char *s, size_t len) {
+    if (pb->arena_len + len + 1 > pb->arena_cap) {
+        size_t cap = pb->arena_cap ? pb->arena_cap : 65536;
+        while (cap < pb->arena_len + len + 1)
+            cap *= 2;
+        char *a = realloc(pb->arena, cap);
+        if (!a)
+            return SIZE_MAX;
+        pb->arena = a;
+        pb->arena_cap = cap;
+    }
+    size_t off = pb->arena_len;
+    if (len)
+        memcpy(pb->arena + off, s, len);
+    pb->arena[off + len] = '\0';
+    pb->arena_len += len + 1;
+    return off;
+}
+
+static void advance(hl_pbatch_t *pb, int64_t offset) {
+    pb->events++;
+    if (offset + 1 > pb->next_offset)
+        pb->next_offset = offset + 1;
+}
+
+static int count(hl_pbatch_t *pb, const char *key, const char *field, int64_t delta) {
+    char buf[512];
+    int n = snprintf(buf, sizeof buf, "%s\x1f%s", key, field);
+    if (n < 0 || (size_t)n >= sizeof buf)
+        return 0; /* cannot happen: fields are bounded (park <= 90 bytes) */
+    hl_strmap_entry_t *e = hl_strmap_get(&pb->counters, buf, (size_t)n, NULL);
+    if (!e)
+        return -1;
+    e->value += delta;
+    return 0;
+}
+
+static int stats(hl_pbatch_t *pb, const char *field) {
+    char key[200];
+    snprintf(key, sizeof key, "hl:%s:stats", pb->tag);
+    return count(pb, key, field, 1);
+}
+
+int hl_pbatch_add_rejected(hl_pbatch_t *pb, int64_t offset, hl_reject_t reason) {
+    advance(pb, offset);
+    char field[64];
+    snprintf(field, sizeof field, "deadletter|%s", hl_reject_code(reason));
+    return stats(pb, field);
+}
+
+int hl_pbatch_add(hl_pbatch_t *pb, int64_t offset, const hl_event_t *ev,
+                  const hl_result_t *res, const char *raw, size_t raw_len) {
+    if (pb->npending == pb->pending_cap) {
+        size_t cap = pb->pending_cap ? pb->pending_cap * 2 : 1024;
+        hl_pending_t *p = realloc(pb->pending, cap * sizeof *p);
+        if (!p)
+            return -1;
+        pb->pending = p;
+        pb->pending_cap = cap;
+    }
+    hl_pending_t *p = &pb->pending[pb->npending];
+    memset(p, 0, sizeof *p);
+    p->type = ev->type;
+    p->offset = offset;
+    p->ts = ev->ts;
+    p->id_len = ev->id.len;
+    p->id_off = arena_put(pb, ev->id.ptr, ev->id.len);
+    p->park_off = SIZE_MAX;
+    if (p->id_off == SIZE_MAX)
+        return -1;
+    if (ev->type == HL_EV_CREATED) {
+        p->due_at = ev->due_at;
+        p->topic = res->topic;
+        p->sdept = res->dept;
+        p->flags = res->flags;
+        p->district = ev->district;
+        p->appeal = ev->appeal;
+        p->channel = ev->channel;
+        if (ev->park.ptr) {
+            p->park_len = ev->park.len;
+            if ((p->park_off = arena_put(pb, ev->park.ptr, ev->park.len)) == SIZE_MAX)
+                return -1;
+        }
+        p->kw_off = pb->arena_len;
+        for (size_t i = 0; i < res->nmatches; i++) {
+            const char *kw = res->matches[i].rule->keyword;
+            if (arena_put(pb, kw, strlen(kw)) == SIZE_MAX)
+                return -1;
+        }
+        p->kw_count = res->nmatches;
+    } else {
+        p->department = ev->department;
+        p->satisfaction = ev->satisfaction;
+        p->raw_len = raw_len;
+        if ((p->raw_off = arena_put(pb, raw, raw_len)) == SIZE_MAX)
+            return -1;
+    }
+    pb->npending++;
+    advance(pb, offset);
+    return 0;
+}
+
+void hl_pbatch_each_id(const hl_pbatch_t *pb, void (*fn)(void *opaque, const char *id, size_t len),
+                       void *opaque) {
+    hl_strmap_t seen = {0};
+    for (size_t i = 0; i < pb->npending; i++) {
+        const hl_pending_t *p = &pb->pending[i];
+        int created = 0;
+        if (!hl_strmap_get(&seen, pb->arena + p->id_off, p->id_len, &created) || created)
+            fn(opaque, pb->arena + p->id_off, p->id_len);
+    }
+    hl_strmap_free(&seen);
+}
+
+static hl_pstate_t *state_of(hl_pbatch_t *pb, const char *id, size_t len) {
+    int created = 0;
+    hl_strmap_entry_t *e = hl_strmap_get(&pb->tickets, id, len, &created);
+    if (!e)
+        return NULL;
+    if (created) {
+        if (pb->nstates == pb->states_cap) {
+            size_t cap = pb->states_cap ? pb->states_cap * 2 : 1024;
+            hl_pstate_t *s = realloc(pb->states, cap * sizeof *s);
+            if (!s)
+                return NULL;
+            pb->states = s;
+            pb->states_cap = cap;
+        }
+        memset(&pb->states[pb->nstates], 0, sizeof pb->states[0]);
+        e->value = (int64_t)pb->nstates++;
+    }
+    return &pb->states[e->value];
+}
+
+int hl_pbatch_set_state(hl_pbatch_t *pb, const char *id, size_t id_len, const char *packed,
+                        size_t packed_len) {
+    hl_pstate_t *s = state_of(pb, id, id_len);
+    if (!s)
+        return -1;
+    s->dirty = 0;
+    s->exists = 0;
+    if (!packed)
+        return 0;
+    if (hl_ticket_unpack(&s->t, packed, packed_len))
+        return -1;
+    s->exists = 1;
+    return 0;
+}
+
+/* The (dimension, value) cells a ticket's counts go to, in its quarter. */
+typedef struct cells_s {
+    int n;
+    char cell[10][HL_PARK_MAX + 48];
+} cells_t;
+
+static void ticket_cells(const hl_ticket_t *t, cells_t *c) {
+    const char *topic = hl_topics[t->topic].code, *district = hl_districts[t->district].code;
+    c->n = 0;
+    snprintf(c->cell[c->n++], sizeof c->cell[0], "all|");
+    snprintf(c->cell[c->n++], sizeof c->cell[0], "topic|%s", topic);
+    snprintf(c->cell[c->n++], sizeof c->cell[0], "env|%s", hl_envs[hl_topics[t->topic].env].code);
+    snprintf(c->cell[c->n++], sizeof c->cell[0], "dept|%s", hl_depts[hl_ticket_resp_dept(t)].code);
+    snprintf(c->cell[c->n++], sizeof c->cell[0], "sdept|%s", hl_depts[t->sdept].code);
+    snprintf(c->cell[c->n++], sizeof c->cell[0], "district|%s", district);
+    snprintf(c->cell[c->n++], sizeof c->cell[0], "appeal|%s", hl_appeal_code(t->appeal));
+    snprintf(c->cell[c->n++], sizeof c->cell[0], "channel|%s", hl_channel_name(t->channel));
+    snprintf(c->cell[c->n++], sizeof c->cell[0], "dt|%s|%s", district, topic);
+    if (t->park_len)
+        snprintf(c->cell[c->n++], sizeof c->cell[0], "park|%s", t->park);
+}
+
+/* Moves the quarter's counters from the ticket's contribution @p before
+ * (NULL: none) to its contribution in state @p after. */
+static int recount(hl_pbatch_t *pb, const hl_ticket_t *before, const hl_ticket_t *after) {
+    char key[200], field[HL_PARK_MAX + 96];
+    char quarter[8];
+    hl_cst_quarter(after->created, quarter, sizeof quarter);
+    snprintf(key, sizeof key, "hl:%s:q:%s", pb->tag, quarter);
+    int cb[HL_M_COUNT] = {0}, ca[HL_M_COUNT];
+    cells_t b = {0}, a;
+    if (before) {
+        hl_ticket_contribution(before, cb);
+        ticket_cells(before, &b);
+    }
+    hl_ticket_contribution(after, ca);
+    ticket_cells(after, &a);
+    for (int m = 0; m < HL_M_COUNT; m++) {
+        /* cells common to both: the difference; others: out of old, into new */
+        for (int i = 0; i < a.n; i++) {
+            int delta = ca[m];
+            for (int j = 0; j < b.n; j++)
+                if (strcmp(a.cell[i], b.cell[j]) == 0)
+                    delta -= cb[m];
+            if (!delta)
+                continue;
+            /* field: <dim>|<metric>|<value> */
+            const char *bar = strchr(a.cell[i], '|');
+            snprintf(field, sizeof field, "%.*s|%s|%s", (int)(bar - a.cell[i]), a.cell[i],
+                     hl_metric_name((hl_metric_t)m), bar + 1);
+            if (count(pb, key, field, delta))
+                return -1;
+        }
+        for (int j = 0; j < b.n; j++) {
+            int in_a = 0;
+            for (int i = 0; i < a.n; i++)
+                in_a |= strcmp(a.cell[i], b.cell[j]) == 0;
+            if (in_a || !cb[m])
+                continue;
+            const char *bar = strchr(b.cell[j], '|');
+            snprintf(field, sizeof field, "%.*s|%s|%s", (int)(bar - b.cell[j]), b.cell[j],
+                     hl_metric_name((hl_metric_t)m), bar + 1);
+            if (count(pb, key, field, -cb[m]))
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* Hotspot buckets: a new ticket counts in its CST hour and day. */
+static int bucket(hl_pbatch_t *pb, const hl_pending_t *p, const hl_batch_opts_t *opts) {
+    hl_cst_t c;
+    hl_cst_from_unix(p->ts, &c);
+    char keys[2][200];
+    snprintf(keys[0], sizeof keys[0], "hl:%s:h:%04d%02d%02d%02d", pb->tag, c.year, c.month,
+             c.day, c.hour);
+    snprintf(keys[1], sizeof keys[1], "hl:%s:d:%04d%02d%02d", pb->tag, c.year, c.month, c.day);
+    const int64_t ttl[2] = {opts->hour_ttl_s, opts->day_ttl_s};
+    const char *topic = hl_topics[p->topic].code;
+    char field[HL_PARK_MAX + 128];
+    for (int k = 0; k < 2; k++) {
+        hl_strmap_entry_t *e = hl_strmap_get(&pb->expires, keys[k], strlen(keys[k]), NULL);
+        if (!e)
+            return -1;
+        e->value = ttl[k];
+        snprintf(field, sizeof field, "dt|%s|%s", hl_districts[p->district].code, topic);
+        int r = count(pb, keys[k], field, 1);
+        snprintf(field, sizeof field, "dept|%s|%s", hl_depts[p->sdept].code, topic);
+        r |= count(pb, keys[k], field, 1);
+        snprintf(field, sizeof field, "appeal|%s|%s", hl_appeal_code(p->appeal), topic);
+        r |= count(pb, keys[k], field, 1);
+        if (p->park_off != SIZE_MAX) {
+            snprintf(field, sizeof field, "park|%s|%.*s", topic,
+                     (int)(p->park_len > HL_PARK_MAX ? HL_PARK_MAX : p->park_len),
+                     pb->arena + p->park_off);
+            r |= count(pb, keys[k], field, 1);
+        }
+        if (p->flags & HL_FLAG_URGENT) {
+            snprintf(field, sizeof field, "urgent|%s|%s", hl_districts[p->district].code, topic);
+            r |= count(pb, keys[k], field, 1);
+        }
+        const char *kw = pb->arena + p->kw_off;
+        for (size_t i = 0; i < p->kw_count; i++) {
+            snprintf(field, sizeof field, "kw|%s", kw);
+            r |= count(pb, keys[k], field, 1);
+            kw += strlen(kw) + 1;
+        }
+        if (r)
+            return -1;
+    }
+    return 0;
+}
+
+int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, hl_unknown_fn unknown,
+                    void *opaque) {
+    for (size_t i = 0; i < pb->npending; i++) {
+        const hl_pending_t *p = &pb->pending[i];
+        hl_pstate_t *s = state_of(pb, pb->arena + p->id_off, p->id_len);
+        if (!s)
+            return -1;
+        hl_event_t ev = {0};
+        ev.type = p->type;
+        ev.ts = p->ts;
+        ev.department = p->department;
+        ev.satisfaction = (hl_satisfaction_t)p->satisfaction;
+        hl_ticket_t before = s->t;
+        hl_apply_t r = hl_lifecycle_apply(&s->t, s->exists, &ev);
+        char field[64];
+        if (r == HL_APPLY_UNKNOWN) {
+            if (unknown)
+                unknown(opaque, pb->partition, p->offset, pb->arena + p->id_off, p->id_len,
+                        pb->arena + p->raw_off, p->raw_len);
+            snprintf(field, sizeof field, "deadletter|%s", hl_reject_code(HL_REJECT_UNKNOWN_TICKET));
+            if (stats(pb, field))
+                return -1;
+            continue;
+        }
+        snprintf(field, sizeof field, "%s|%s", r == HL_APPLY_NOOP ? "repeat" : "applied",
+                 hl_event_type_name(p->type));
+        if (stats(pb, field))
+            return -1;
+        if (r == HL_APPLY_NOOP)
+            continue;
+        if (!s->exists) {
+            ev.district = p->district;
+            ev.appeal = (hl_appeal_t)p->appeal;
+            ev.channel = (hl_channel_t)p->channel;
+            ev.due_at = p->due_at;
+            if (p->park_off != SIZE_MAX) {
+                ev.park.ptr = pb->arena + p->park_off;
+                ev.park.len = p->park_len;
+            }
+            hl_ticket_init(&s->t, &ev, p->topic, p->sdept, opts->due_default_s);
+            s->exists = 1;
+            if (recount(pb, NULL, &s->t) || bucket(pb, p, opts))
+                return -1;
+            if (opts->table_version) { /* which table classified the quarter's tickets */
+                char key[200], quarter[8];
+                hl_cst_quarter(s->t.created, quarter, sizeof quarter);
+                snprintf(key, sizeof key, "hl:%s:q:%s", pb->tag, quarter);
+                snprintf(field, sizeof field, "table|received|%s", opts->table_version);
+                if (count(pb, key, field, 1))
+                    return -1;
+            }
+        } else if (recount(pb, &before, &s->t)) {
+            return -1;
+        }
+        s->dirty = 1;
+    }
+    return 0;
+}
+
+int hl_pbatch_ops(hl_pbatch_t *pb, hl_op_fn fn, void *opaque) {
+    for (size_t i = 0; i < pb->counters.count; i++) {
+        const hl_strmap_entry_t *e = &pb->counters.entries[i];
+        if (!e->value)
+            continue;
+        const char *k = hl_strmap_key(&pb->counters, e);
+        const char *sep = memchr(k, '\x1f', e->key_len);
+        if (fn(opaque, HL_OP_HINCRBY, k, (size_t)(sep - k), sep + 1,
+               e->key_len - (size_t)(sep - k) - 1, e->value))
+            return -1;
+    }
+    char key[256], packed[HL_PARK_MAX + 200];
+    for (size_t i = 0; i < pb->tickets.count; i++) {
+        const hl_strmap_entry_t *e = &pb->tickets.entries[i];
+        const hl_pstate_t *s = &pb->states[e->value];
+        if (!s->dirty)
+            continue;
+        size_t kl = hl_key_ticket(pb->tag, hl_strmap_key(&pb->tickets, e), e->key_len, key, sizeof key);
+        size_t pl = hl_ticket_pack(&s->t, packed, sizeof packed);
+        if (!kl || !pl || fn(opaque, HL_OP_SET, key, kl, packed, pl, 0))
+            return -1;
+    }
+    for (size_t i = 0; i < pb->expires.count; i++) {
+        const hl_strmap_entry_t *e = &pb->expires.entries[i];
+        if (fn(opaque, HL_OP_EXPIRE, hl_strmap_key(&pb->expires, e), e->key_len, "", 0, e->value))
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,101 @@
+/* batch.h: one partition's share of an ingest batch, as pure code. Events are
+ * added as they are polled (created tickets already classified); at flush the
+ * caller loads the batch's ticket states from Redis, hl_batch_apply() runs
+ * the lifecycle and aggregates every counter change in memory, and
+ * hl_batch_ops() lists the writes (counter increments, ticket states, bucket
+ * TTLs) that go to Redis in one conditional transaction with the offset.
+ *
+ * Redis keys are documented in docs/redis-keyspace.md; every key of a
+ * partition carries the hash tag {<topic>:<partition>}. */
+#ifndef HL_BATCH_H
+#define HL_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "classify/classify.h"
+#include "common/strmap.h"
+#include "ingest/event.h"
+#include "ingest/lifecycle.h"
+
+typedef struct hl_batch_opts_s {
+    int64_t due_default_s;  /* ingest.due.days in seconds */
+    int64_t hour_ttl_s;     /* TTL of hour buckets */
+    int64_t day_ttl_s;      /* TTL of day buckets */
+    const char *table_version; /* keyword table that classified the batch */
+} hl_batch_opts_t;
+
+/* An accepted event waiting for its ticket's state (internal to batch.c). */
+typedef struct hl_pending_s hl_pending_t;
+
+typedef struct hl_pbatch_s {
+    char tag[160];          /* "{hotline.tickets:3}" */
+    int32_t partition;
+    int64_t start_offset;   /* stored offset the batch started from; -1: none */
+    int64_t next_offset;    /* offset after the last event added */
+    size_t events;          /* messages added, accepted or not */
+    hl_pending_t *pending;
+    size_t npending, pending_cap;
+    char *arena;            /* ids, parks, raw bytes, keywords of pending events */
+    size_t arena_len, arena_cap;
+    hl_strmap_t tickets;    /* ticket id -> index into states */
+    struct hl_pstate_s *states;
+    size_t nstates, states_cap;
+    hl_strmap_t counters;   /* "key\x1f" "field" -> delta */
+    hl_strmap_t expires;    /* bucket key -> TTL seconds */
+} hl_pbatch_t;
+
+/* Resets @p pb for a new batch of @p partition of @p topic starting at stored
+ * offset @p start_offset (-1 when none is stored). */
+void hl_pbatch_reset(hl_pbatch_t *pb, const char *topic, int32_t partition,
+                     int64_t start_offset);
+void hl_pbatch_free(hl_pbatch_t *pb);
+
+/* Adds an accepted event at @p offset. For `created`, @p res is its
+ * classification (its keywords are copied) and @p table_version the keyword
+ * table's; for other types @p raw is the message (kept to dead-letter it if
+ * its ticket turns out unknown). @returns 0, or -1 when out of memory. */
+int hl_pbatch_add(hl_pbatch_t *pb, int64_t offset, const hl_event_t *ev,
+                  const hl_result_t *res, const char *raw, size_t raw_len);
+
+/* Counts a message rejected by the decoder (reason code) at @p offset. */
+int hl_pbatch_add_rejected(hl_pbatch_t *pb, int64_t offset, hl_reject_t reason);
+
+/* Ticket ids whose state must be loaded before hl_batch_apply(): calls
+ * @p fn for each distinct id in order. */
+void hl_pbatch_each_id(const hl_pbatch_t *pb, void (*fn)(void *opaque, const char *id,
+                       size_t len), void *opaque);
+
+/* Records the stored state of @p id (packed text, or NULL when the ticket
+ * does not exist). @returns 0, or -1 when the stored text is malformed. */
+int hl_pbatch_set_state(hl_pbatch_t *pb, const char *id, size_t id_len,
+                        const char *packed, size_t packed_len);
+
+/* Called for each event whose ticket was never created, with its ticket id,
+ * original message bytes and offset, so the caller dead-letters it. */
+typedef void (*hl_unknown_fn)(void *opaque, int32_t partition, int64_t offset, const char *id,
+                              size_t id_len, const char *raw, size_t len);
+
+/* Runs the lifecycle over the pending events in order and aggregates the
+ * counter changes. @returns 0, or -1 when out of memory. */
+int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, hl_unknown_fn unknown,
+                    void *opaque);
+
+/* One write of the transaction. */
+typedef enum hl_op_type_e { HL_OP_HINCRBY = 'h', HL_OP_SET = 's', HL_OP_EXPIRE = 'x' } hl_op_type_t;
+
+/* Lists the writes after hl_pbatch_apply(): @p fn gets (type, key, field or
+ * value, integer argument); strings are borrowed for the call only. */
+typedef int (*hl_op_fn)(void *opaque, hl_op_type_t type, const char *key, size_t key_len,
+                        const char *arg, size_t arg_len, int64_t n);
+int hl_pbatch_ops(hl_pbatch_t *pb, hl_op_fn fn, void *opaque);
+
+/* Writes the Redis key of a ticket / the offset into @p out.
+ * @returns the length. */
+size_t hl_key_ticket(const char *tag, const char *id, size_t id_len, char *out, size_t size);
+size_t hl_key_offset(const char *tag, char *out, size_t size);
+
+/* @returns the ASCII code of an appeal type ("complaint"). */
+const char *hl_appeal_code(int appeal);
+
+#endif

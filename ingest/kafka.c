@@ -1,0 +1,364 @@
+/* kafka.c: librdkafka consumer and producers. */
+#include "ingest/kafka.h"
+
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Consumer-only properties a producer would warn about. */
+static const char *const consumer_only[] = {
+    "group.id", "group.instance.id", "enable.auto.commit", "auto.commit.interval.ms",
+    "enable.auto.offset.store", "auto.offset.reset", "enable.partition.eof",
+    "partition.assignment.strategy", "session.timeout.ms", "heartbeat.interval.ms",
+    "max.poll.interval.ms", "fetch.min.bytes", "fetch.wait.max.ms", "queued.min.messages",
+    "queued.max.messages.kbytes", "fetch.message.max.bytes", "isolation.level", NULL};
+
+static int is_consumer_only(const char *key) {
+    for (int i = 0; consumer_only[i]; i++)
+        if (strcmp(key, consumer_only[i]) == 0)
+            return 1;
+    return 0;
+}
+
+struct hl_kafka_s {
+    rd_kafka_t *consumer;
+    rd_kafka_t *producer;
+    hl_kafka_hooks_t hooks;
+    char *topic;
+    rd_kafka_topic_partition_list_t *assignment;
+    long delivery_failures;
+    char delivery_error[256];
+    int fatal;
+    char fatal_error[256];
+};
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+    (void)rk;
+    long *failures = opaque;
+    if (m->err)
+        (*failures)++;
+}
+
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+    (void)rk;
+    hl_kafka_t *k = opaque;
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char buf[256];
+        rd_kafka_fatal_error(rk, buf, sizeof buf);
+        k->fatal = 1;
+        snprintf(k->fatal_error, sizeof k->fatal_error, "%s", buf);
+    } else {
+        /* transient: librdkafka reconnects by itself; consuming resumes */
+        hl_log("WARN", "kafka: %s", reason);
+    }
+}
+
+/* Applies kafka.* pass-through keys, then @p extra pairs (NULL-terminated). */
+static rd_kafka_conf_t *make_conf(const hl_conf_t *conf, int producer, const char *const *extra,
+                                  char *errstr, size_t errstr_size) {
+    rd_kafka_conf_t *kc = rd_kafka_conf_new();
+    char err[512];
+    for (size_t i = 0; i < conf->kafka_count; i++) {
+        if (producer && is_consumer_only(conf->kafka_keys[i]))
+            continue;
+        if (rd_kafka_conf_set(kc, conf->kafka_keys[i], conf->kafka_values[i], err, sizeof err) !=
+            RD_KAFKA_CONF_OK) {
+            hl_seterr(errstr, errstr_size, "kafka.%s: %s", conf->kafka_keys[i], err);
+            rd_kafka_conf_destroy(kc);
+            return NULL;
+        }
+    }
+    for (size_t i = 0; extra && extra[i]; i += 2) {
+        if (rd_kafka_conf_set(kc, extra[i], extra[i + 1], err, sizeof err) != RD_KAFKA_CONF_OK) {
+            hl_seterr(errstr, errstr_size, "kafka %s: %s", extra[i], err);
+            rd_kafka_conf_destroy(kc);
+            return NULL;
+        }
+    }
+    return kc;
+}
+
+static rd_kafka_t *make_producer(const hl_conf_t *conf, long *failures, char *errstr,
+                                 size_t errstr_size) {
+    static const char *const extra[] = {"enable.idempotence", "true", "linger.ms", "5", NULL};
+    rd_kafka_conf_t *kc = make_conf(conf, 1, extra, errstr, errstr_size);
+    if (!kc)
+        return NULL;
+    rd_kafka_conf_set_dr_msg_cb(kc, on_delivery);
+    rd_kafka_conf_set_opaque(kc, failures);
+    char err[512];
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, err, sizeof err);
+    if (!rk) {
+        hl_seterr(errstr, errstr_size, "kafka producer: %s", err);
+        rd_kafka_conf_destroy(kc);
+    }
+    return rk;
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
+    hl_kafka_t *k = opaque;
+    int32_t *ids = calloc((size_t)parts->cnt + 1, sizeof *ids);
+    int64_t *offsets = calloc((size_t)parts->cnt + 1, sizeof *offsets);
+    for (int i = 0; ids && i < parts->cnt; i++)
+        ids[i] = parts->elems[i].partition;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS && ids && offsets) {
+        int ok = k->hooks.on_assign(k->hooks.opaque, ids, offsets, (size_t)parts->cnt) == 0;
+        for (int i = 0; i < parts->cnt; i++)
+            parts->elems[i].offset = !ok ? RD_KAFKA_OFFSET_END
+                                     : offsets[i] < 0 ? RD_KAFKA_OFFSET_BEGINNING
+                                                      : offsets[i];
+        rd_kafka_assign(rk, parts);
+        if (!ok)
+            rd_kafka_pause_partitions(rk, parts);
+        if (k->assignment)
+            rd_kafka_topic_partition_list_destroy(k->assignment);
+        k->assignment = rd_kafka_topic_partition_list_copy(parts);
+    } else {
+        if (ids)
+            k->hooks.on_revoke(k->hooks.opaque, ids, (size_t)parts->cnt);
+        rd_kafka_assign(rk, NULL);
+        if (k->assignment)
+            rd_kafka_topic_partition_list_destroy(k->assignment);
+        k->assignment = NULL;
+    }
+    free(ids);
+    free(offsets);
+}
+
+hl_kafka_t *hl_kafka_new(const hl_conf_t *conf, const char *topic, const hl_kafka_hooks_t *hooks,
+                         char *errstr, size_t errstr_size) {
+    hl_kafka_t *k = calloc(1, sizeof *k);
+    if (!k || !(k->topic = strdup(topic))) {
+        free(k);
+        hl_seterr(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    k->hooks = *hooks;
+    /* Positions come from Redis: Kafka's committed offsets are never used,
+     * and nothing is committed or stored automatically. */
+    static const char *const extra[] = {"enable.auto.commit", "false",
+                                        "enable.auto.offset.store", "false",
+                                        "enable.partition.eof", "true",
+                                        "auto.offset.reset", "earliest", NULL};
+    rd_kafka_conf_t *kc = make_conf(conf, 0, extra, errstr, errstr_size);
+    if (!kc)
+        goto fail;
+    rd_kafka_conf_set_rebalance_cb(kc, on_rebalance);
+    rd_kafka_conf_set_error_cb(kc, on_error);
+    rd_kafka_conf_set_opaque(kc, k);
+    char err[512];
+    k->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, kc, err, sizeof err);
+    if (!k->consumer) {
+        hl_seterr(errstr, errstr_size, "kafka consumer: %s", err);
+        rd_kafka_conf_destroy(kc);
+        goto fail;
+    }
+    rd_kafka_poll_set_consumer(k->consumer);
+    k->producer = make_producer(conf, &k->delivery_failures, errstr, errstr_size);
+    if (!k->producer)
+        goto fail;
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(sub, topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(k->consumer, sub);
+    rd_kafka_topic_partition_list_destroy(sub);
+    if (e) {
+        hl_seterr(errstr, errstr_size, "kafka subscribe %s: %s", topic, rd_kafka_err2str(e));
+        goto fail;
+    }
+    return k;
+fail:
+    hl_kafka_destroy(k);
+    return NULL;
+}
+
+int hl_kafka_poll(hl_kafka_t *k, int timeout_ms, hl_kmsg_t *msg, char *errstr, size_t errstr_size) {
+    rd_kafka_poll(k->producer, 0);
+    if (k->fatal) {
+        hl_seterr(errstr, errstr_size, "kafka fatal error: %s", k->fatal_error);
+        return -1;
+    }
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(k->consumer, timeout_ms);
+    if (!m)
+        return 0;
+    memset(msg, 0, sizeof *msg);
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        msg->eof = 1;
+        msg->partition = m->partition;
+        msg->offset = m->offset;
+        msg->handle = m;
+        return 1;
+    }
+    if (m->err) {
+        /* transient (broker down, topic not yet there): log and go on */
+        hl_log("WARN", "kafka consume: %s", rd_kafka_message_errstr(m));
+        rd_kafka_message_destroy(m);
+        return 0;
+    }
+    msg->payload = m->payload ? m->payload : "";
+    msg->len = m->len;
+    msg->key = m->key;
+    msg->key_len = m->key_len;
+    msg->partition = m->partition;
+    msg->offset = m->offset;
+    msg->handle = m;
+    return 1;
+}
+
+void hl_kafka_msg_done(hl_kmsg_t *msg) {
+    if (msg->handle)
+        rd_kafka_message_destroy(msg->handle);
+    msg->handle = NULL;
+}
+
+static hl_err_t produce(rd_kafka_t *rk, const char *topic, const char *key, size_t key_len,
+                        const char *payload, size_t len, rd_kafka_headers_t *hdrs, char *errstr,
+                        size_t errstr_size) {
+    for (int attempt = 0;; attempt++) {
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, key_len),
+            RD_KAFKA_V_VALUE((void *)payload, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+        if (!e)
+            return HL_OK; /* the headers now belong to the message */
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || attempt > 600) {
+            if (hdrs)
+                rd_kafka_headers_destroy(hdrs);
+            hl_seterr(errstr, errstr_size, "produce to %s: %s", topic, rd_kafka_err2str(e));
+            return HL_ERR_KAFKA;
+        }
+        rd_kafka_poll(rk, 100); /* queue full: let deliveries drain */
+    }
+}
+
+hl_err_t hl_kafka_deadletter(hl_kafka_t *k, const char *topic, const char *key, size_t key_len,
+                             const char *payload, size_t len, const char *reason,
+                             const char *message, int32_t partition, int64_t offset,
+                             char *errstr, size_t errstr_size) {
+    char num[32];
+    rd_kafka_headers_t *h = rd_kafka_headers_new(5);
+    rd_kafka_header_add(h, "hotline.reason", -1, reason, -1);
+    rd_kafka_header_add(h, "hotline.error", -1, message, -1);
+    rd_kafka_header_add(h, "hotline.source.topic", -1, k->topic, -1);
+    snprintf(num, sizeof num, "%d", (int)partition);
+    rd_kafka_header_add(h, "hotline.source.partition", -1, num, -1);
+    snprintf(num, sizeof num, "%lld", (long long)offset);
+    rd_kafka_header_add(h, "hotline.source.offset", -1, num, -1);
+    return produce(k->producer, topic, key, key_len, payload, len, h, errstr, errstr_size);
+}
+
+hl_err_t hl_kafka_produce(hl_kafka_t *k, const char *topic, const char *key, size_t key_len,
+                          const char *payload, size_t len, char *errstr, size_t errstr_size) {
+    return produce(k->producer, topic, key, key_len, payload, len, NULL, errstr, errstr_size);
+}
+
+static hl_err_t flush(rd_kafka_t *rk, long *failures, int timeout_ms, char *errstr,
+                      size_t errstr_size) {
+    rd_kafka_resp_err_t e = rd_kafka_flush(rk, timeout_ms);
+    long failed = *failures;
+    *failures = 0;
+    if (e) {
+        hl_seterr(errstr, errstr_size, "kafka flush: %s (%d messages undelivered)",
+                  rd_kafka_err2str(e), rd_kafka_outq_len(rk));
+        return HL_ERR_KAFKA;
+    }
+    if (failed) {
+        hl_seterr(errstr, errstr_size, "kafka: %ld messages failed delivery", failed);
+        return HL_ERR_KAFKA;
+    }
+    return HL_OK;
+}
+
+hl_err_t hl_kafka_flush(hl_kafka_t *k, int timeout_ms, char *errstr, size_t errstr_size) {
+    return flush(k->producer, &k->delivery_failures, timeout_ms, errstr, errstr_size);
+}
+
+void hl_kafka_pause(hl_kafka_t *k) {
+    if (k->assignment)
+        rd_kafka_pause_partitions(k->consumer, k->assignment);
+}
+
+hl_err_t hl_kafka_reassign(hl_kafka_t *k, const int32_t *partitions, const int64_t *offsets,
+                           size_t n, char *errstr, size_t errstr_size) {
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new((int)n);
+    for (size_t i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(parts, k->topic, partitions[i])->offset =
+            offsets[i] < 0 ? RD_KAFKA_OFFSET_BEGINNING : offsets[i];
+    rd_kafka_resp_err_t e = rd_kafka_assign(k->consumer, parts);
+    if (!e)
+        e = rd_kafka_resume_partitions(k->consumer, parts);
+    if (k->assignment)
+        rd_kafka_topic_partition_list_destroy(k->assignment);
+    k->assignment = parts;
+    if (e) {
+        hl_seterr(errstr, errstr_size, "kafka assign: %s", rd_kafka_err2str(e));
+        return HL_ERR_KAFKA;
+    }
+    return HL_OK;
+}
+
+int64_t hl_kafka_high_watermark(hl_kafka_t *k, int32_t partition) {
+    int64_t low = -1, high = -1;
+    if (rd_kafka_get_watermark_offsets(k->consumer, k->topic, partition, &low, &high))
+        return -1;
+    return high;
+}
+
+void hl_kafka_close(hl_kafka_t *k) {
+    if (!k)
+        return;
+    if (k->consumer)
+        rd_kafka_consumer_close(k->consumer);
+    if (k->producer)
+        rd_kafka_flush(k->producer, 10000);
+}
+
+void hl_kafka_destroy(hl_kafka_t *k) {
+    if (!k)
+        return;
+    if (k->assignment)
+        rd_kafka_topic_partition_list_destroy(k->assignment);
+    if (k->consumer)
+        rd_kafka_destroy(k->consumer);
+    if (k->producer)
+        rd_kafka_destroy(k->producer);
+    free(k->topic);
+    free(k);
+}
+
+struct hl_producer_s {
+    rd_kafka_t *rk;
+    long failures;
+};
+
+hl_producer_t *hl_producer_new(const hl_conf_t *conf, char *errstr, size_t errstr_size) {
+    hl_producer_t *p = calloc(1, sizeof *p);
+    if (!p) {
+        hl_seterr(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    p->rk = make_producer(conf, &p->failures, errstr, errstr_size);
+    if (!p->rk) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+hl_err_t hl_producer_send(hl_producer_t *p, const char *topic, const char *key, size_t key_len,
+                          const char *payload, size_t len, char *errstr, size_t errstr_size) {
+    rd_kafka_poll(p->rk, 0);
+    return produce(p->rk, topic, key, key_len, payload, len, NULL, errstr, errstr_size);
+}
+
+hl_err_t hl_producer_flush(hl_producer_t *p, int timeout_ms, char *errstr, size_t errstr_size) {
+    return flush(p->rk, &p->failures, timeout_ms, errstr, errstr_size);
+}
+
+void hl_producer_destroy(hl_producer_t *p) {
+    if (!p)
+        return;
+    rd_kafka_destroy(p->rk);
+    free(p);
+}

@@ -1,0 +1,52 @@
+/* store.h: the Redis side of the ingester (the only user of hiredis in the
+ * service): stored offsets, ticket states, and the conditional transaction
+ * that writes a batch's counters together with its new offset. An opaque
+ * handle over one redisContext, rebuilt after any connection error. */
+#ifndef HL_STORE_H
+#define HL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/hl.h"
+#include "ingest/batch.h"
+
+typedef struct hl_store_s hl_store_t;
+
+typedef struct hl_store_opts_s {
+    const char *host;
+    int port;
+    const char *password; /* "" or NULL: no AUTH */
+    int timeout_ms;
+} hl_store_opts_t;
+
+/* @returns a new store handle (strings copied; connects lazily, on first
+ * use), or NULL when out of memory; free with hl_store_destroy(). */
+hl_store_t *hl_store_new(const hl_store_opts_t *opts);
+void hl_store_destroy(hl_store_t *st);
+
+/* Connects (if not connected) and PINGs. @returns HL_OK or HL_ERR_REDIS. */
+hl_err_t hl_store_ping(hl_store_t *st, char *errstr, size_t errstr_size);
+
+/* Reads the stored next offset of partition tag @p tag into *offset (-1 when
+ * none is stored) and registers the tag in the set of partitions. */
+hl_err_t hl_store_get_offset(hl_store_t *st, const char *tag, int64_t *offset,
+                             char *errstr, size_t errstr_size);
+
+/* Loads the states of every ticket the batches name (one round trip). */
+hl_err_t hl_store_load_states(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n,
+                              char *errstr, size_t errstr_size);
+
+/* Writes each batch's changes and new offset atomically, each only if its
+ * stored offset still equals the batch's start offset (one round trip for
+ * all). stale[i] is set to 1 for a batch that was refused because another
+ * ingester moved the partition on (its changes are not written).
+ * @returns HL_OK, or HL_ERR_REDIS when Redis failed (nothing is known to be
+ * written: the caller re-reads the offsets). */
+hl_err_t hl_store_commit(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, int *stale,
+                         char *errstr, size_t errstr_size);
+
+/* Round trips and commands sent since creation. */
+void hl_store_counts(const hl_store_t *st, uint64_t *round_trips, uint64_t *commands);
+
+#endif
