@@ -170,10 +170,11 @@ static void parse_row(hl_rules_t *rules, const char *line, size_t len, int linen
         r.topic = HL_TOPIC_NONE;
     } else {
         r.topic = hl_topic_find(f[1], fl[1]);
-        if (r.topic < 0)
+        if (r.topic < 0) {
+            r.topic = HL_TOPIC_OTHER; /* reported; keeps the checks below quiet */
             hl_diag_add(diag, "%s:%d: unknown topic code \"%.*s\"", source, lineno,
                         (int)fl[1], f[1]);
-        else if (r.topic == HL_TOPIC_OTHER)
+        } else if (r.topic == HL_TOPIC_OTHER)
             hl_diag_add(diag, "%s:%d: topic OTHER takes no keywords (it is what "
                         "nothing matching gives)", source, lineno);
     }

@@ -8,6 +8,7 @@
 extern const hl_unit_test_t hl_unit_tests_config[];
 extern const hl_unit_test_t hl_unit_tests_event[];
 extern const hl_unit_test_t hl_unit_tests_classify[];
+extern const hl_unit_test_t hl_unit_tests_lifecycle[];
 
 static const struct {
     const char *name;
@@ -16,6 +17,7 @@ static const struct {
     {"config", hl_unit_tests_config},
     {"event", hl_unit_tests_event},
     {"classify", hl_unit_tests_classify},
+    {"lifecycle", hl_unit_tests_lifecycle},
 };
 
 int main(int argc, char **argv) {

@@ -1,0 +1,229 @@
+/* test_lifecycle.c: the ticket state machine (every event in every state),
+ * the state's text form, and a batch's aggregated writes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/taxonomy.h"
+#include "ingest/batch.h"
+#include "ingest/lifecycle.h"
+#include "tests/unit/unit.h"
+
+enum { DUE = 1000, T0 = 500 };
+
+static hl_event_t event(hl_event_type_t type, int64_t ts, int dept, hl_satisfaction_t sat) {
+    hl_event_t ev = {0};
+    ev.type = type;
+    ev.ts = ts;
+    ev.department = dept;
+    ev.satisfaction = sat;
+    ev.due_at = DUE;
+    return ev;
+}
+
+/* Builds a ticket in a named state. */
+static void state(hl_ticket_t *t, const char *name) {
+    hl_event_t c = event(HL_EV_CREATED, T0, -1, HL_SAT_NONE);
+    hl_ticket_init(t, &c, 12 /* GOV.APPROVAL */, 1 /* APPROVAL */, 86400);
+    if (strstr(name, "dispatched"))
+        t->hdept = 10; /* HOUSING */
+    if (strstr(name, "resolved_late"))
+        t->resolved = 1, t->resolved_at = DUE + 1;
+    else if (strstr(name, "resolved"))
+        t->resolved = 1, t->resolved_at = DUE;
+    if (strstr(name, "reopened"))
+        t->reopened = 1;
+    if (strstr(name, "reviewed"))
+        t->satisfaction = HL_SAT_SATISFIED;
+}
+
+static int test_lifecycle_every_event_every_state(void) {
+    int fails = 0;
+    static const char *const states[] = {"open", "open dispatched", "resolved dispatched",
+                                         "resolved_late", "open reopened",
+                                         "resolved reopened reviewed"};
+    /* events: created, dispatched HOUSING, dispatched FIRE, resolved at DUE-1,
+     * reopened, reviewed 满意, reviewed 不满意 */
+    hl_event_t evs[7] = {
+        event(HL_EV_CREATED, T0 + 1, -1, HL_SAT_NONE), event(HL_EV_DISPATCHED, T0, 10, HL_SAT_NONE),
+        event(HL_EV_DISPATCHED, T0, 14, HL_SAT_NONE), event(HL_EV_RESOLVED, DUE - 1, -1, HL_SAT_NONE),
+        event(HL_EV_REOPENED, T0, -1, HL_SAT_NONE), event(HL_EV_REVIEWED, T0, -1, HL_SAT_SATISFIED),
+        event(HL_EV_REVIEWED, T0, -1, HL_SAT_DISSATISFIED)};
+    /* expected contribution after each (state, event): received dispatched
+     * resolved on_time reopened reviewed sat basic dissat agree, and whether
+     * it changed anything */
+    static const struct {
+        int changed;
+        int c[HL_M_COUNT];
+    } want[6][7] = {
+        /* open */
+        {{0, {1, 0, 0, 0, 0, 0, 0, 0, 0, 0}}, {1, {1, 1, 0, 0, 0, 0, 0, 0, 0, 0}},
+         {1, {1, 1, 0, 0, 0, 0, 0, 0, 0, 0}}, {1, {1, 0, 1, 1, 0, 0, 0, 0, 0, 0}},
+         {0, {1, 0, 0, 0, 0, 0, 0, 0, 0, 0}}, {1, {1, 0, 0, 0, 0, 1, 1, 0, 0, 0}},
+         {1, {1, 0, 0, 0, 0, 1, 0, 0, 1, 0}}},
+        /* open dispatched (HOUSING, suggested APPROVAL: no agreement) */
+        {{0, {1, 1, 0, 0, 0, 0, 0, 0, 0, 0}}, {0, {1, 1, 0, 0, 0, 0, 0, 0, 0, 0}},
+         {1, {1, 1, 0, 0, 0, 0, 0, 0, 0, 0}}, {1, {1, 1, 1, 1, 0, 0, 0, 0, 0, 0}},
+         {0, {1, 1, 0, 0, 0, 0, 0, 0, 0, 0}}, {1, {1, 1, 0, 0, 0, 1, 1, 0, 0, 0}},
+         {1, {1, 1, 0, 0, 0, 1, 0, 0, 1, 0}}},
+        /* resolved dispatched, on time */
+        {{0, {1, 1, 1, 1, 0, 0, 0, 0, 0, 0}}, {0, {1, 1, 1, 1, 0, 0, 0, 0, 0, 0}},
+         {1, {1, 1, 1, 1, 0, 0, 0, 0, 0, 0}}, {0, {1, 1, 1, 1, 0, 0, 0, 0, 0, 0}},
+         {1, {1, 1, 0, 0, 1, 0, 0, 0, 0, 0}}, {1, {1, 1, 1, 1, 0, 1, 1, 0, 0, 0}},
+         {1, {1, 1, 1, 1, 0, 1, 0, 0, 1, 0}}},
+        /* resolved late: a second resolve keeps the first time */
+        {{0, {1, 0, 1, 0, 0, 0, 0, 0, 0, 0}}, {1, {1, 1, 1, 0, 0, 0, 0, 0, 0, 0}},
+         {1, {1, 1, 1, 0, 0, 0, 0, 0, 0, 0}}, {0, {1, 0, 1, 0, 0, 0, 0, 0, 0, 0}},
+         {1, {1, 0, 0, 0, 1, 0, 0, 0, 0, 0}}, {1, {1, 0, 1, 0, 0, 1, 1, 0, 0, 0}},
+         {1, {1, 0, 1, 0, 0, 1, 0, 0, 1, 0}}},
+        /* open after a reopen: resolving again resolves it, still reopened */
+        {{0, {1, 0, 0, 0, 1, 0, 0, 0, 0, 0}}, {1, {1, 1, 0, 0, 1, 0, 0, 0, 0, 0}},
+         {1, {1, 1, 0, 0, 1, 0, 0, 0, 0, 0}}, {1, {1, 0, 1, 1, 1, 0, 0, 0, 0, 0}},
+         {0, {1, 0, 0, 0, 1, 0, 0, 0, 0, 0}}, {1, {1, 0, 0, 0, 1, 1, 1, 0, 0, 0}},
+         {1, {1, 0, 0, 0, 1, 1, 0, 0, 1, 0}}},
+        /* resolved, reopened before, reviewed 满意: latest review wins */
+        {{0, {1, 0, 1, 1, 1, 1, 1, 0, 0, 0}}, {1, {1, 1, 1, 1, 1, 1, 1, 0, 0, 0}},
+         {1, {1, 1, 1, 1, 1, 1, 1, 0, 0, 0}}, {0, {1, 0, 1, 1, 1, 1, 1, 0, 0, 0}},
+         {1, {1, 0, 0, 0, 1, 1, 1, 0, 0, 0}}, {0, {1, 0, 1, 1, 1, 1, 1, 0, 0, 0}},
+         {1, {1, 0, 1, 1, 1, 1, 0, 0, 1, 0}}},
+    };
+    for (int s = 0; s < 6; s++) {
+        for (int e = 0; e < 7; e++) {
+            hl_ticket_t t;
+            state(&t, states[s]);
+            hl_apply_t r = hl_lifecycle_apply(&t, 1, &evs[e]);
+            int c[HL_M_COUNT];
+            hl_ticket_contribution(&t, c);
+            TEST_ASSERT((r == HL_APPLY_CHANGED) == want[s][e].changed,
+                        "state \"%s\" event %d: changed %d", states[s], e, r == HL_APPLY_CHANGED);
+            TEST_ASSERT(memcmp(c, want[s][e].c, sizeof c) == 0,
+                        "state \"%s\" event %d: contribution %d%d%d%d%d%d%d%d%d%d", states[s], e,
+                        c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9]);
+        }
+    }
+    /* a ticket never created: every event but created is unknown */
+    for (int e = 0; e < 7; e++) {
+        hl_ticket_t t = {0};
+        hl_apply_t r = hl_lifecycle_apply(&t, 0, &evs[e]);
+        TEST_ASSERT(r == (e == 0 ? HL_APPLY_CHANGED : HL_APPLY_UNKNOWN), "nonexistent, event %d", e);
+    }
+    /* agreement: dispatched to the suggested department */
+    hl_ticket_t t;
+    state(&t, "open");
+    hl_event_t d = event(HL_EV_DISPATCHED, T0, 1, HL_SAT_NONE);
+    hl_lifecycle_apply(&t, 1, &d);
+    int c[HL_M_COUNT];
+    hl_ticket_contribution(&t, c);
+    TEST_ASSERT(c[HL_M_AGREE] == 1 && hl_ticket_resp_dept(&t) == 1, "agreement");
+    return fails;
+}
+
+static int test_ticket_pack_roundtrip(void) {
+    int fails = 0;
+    hl_ticket_t t, u;
+    state(&t, "resolved reopened reviewed dispatched");
+    memcpy(t.park, "a|b:{c}\r\n", 10);
+    t.park_len = 9;
+    char buf[256];
+    size_t n = hl_ticket_pack(&t, buf, sizeof buf);
+    TEST_ASSERT(n > 0, "pack");
+    TEST_ASSERT(hl_ticket_unpack(&u, buf, n) == 0, "unpack %s", buf);
+    TEST_ASSERT(memcmp(&t, &u, sizeof t) == 0, "roundtrip of %s", buf);
+    TEST_ASSERT(hl_ticket_unpack(&u, "1|2|3", 5) == -1, "truncated");
+    TEST_ASSERT(hl_ticket_unpack(&u, "1|0|0|0|99|0|0|0|0|0|0|0|0|", 27) == -1, "bad topic");
+    return fails;
+}
+
+typedef struct ops_s {
+    char text[16384];
+    size_t len;
+} ops_t;
+
+static int collect(void *opaque, hl_op_type_t type, const char *key, size_t key_len,
+                   const char *arg, size_t arg_len, int64_t n) {
+    ops_t *o = opaque;
+    int w = snprintf(o->text + o->len, sizeof o->text - o->len, "%c %.*s %.*s %lld\n", (char)type,
+                     (int)key_len, key, (int)arg_len, arg, (long long)n);
+    if (w > 0)
+        o->len += (size_t)w;
+    return 0;
+}
+
+static int has_op(const ops_t *o, const char *line) { return strstr(o->text, line) != NULL; }
+
+static int test_batch_aggregates(void) {
+    int fails = 0;
+    hl_pbatch_t pb = {0};
+    hl_pbatch_reset(&pb, "tickets", 2, 41);
+    hl_result_t res = {0};
+    res.topic = 12; /* GOV.APPROVAL */
+    res.env = 2;
+    res.dept = 1; /* APPROVAL */
+    hl_event_t c = {0};
+    c.type = HL_EV_CREATED;
+    c.id.ptr = "T1";
+    c.id.len = 2;
+    c.ts = 1676424660; /* 2023-02-15 09:31 CST */
+    c.due_at = c.ts + 3600;
+    c.district = 0;
+    c.appeal = HL_AP_COMPLAINT;
+    c.channel = HL_CH_PHONE;
+    c.park.ptr = "镇江经济技术开发区";
+    c.park.len = strlen(c.park.ptr);
+    TEST_ASSERT(hl_pbatch_add(&pb, 41, &c, &res, "{}", 2) == 0, "add");
+    TEST_ASSERT(hl_pbatch_add(&pb, 42, &c, &res, "{}", 2) == 0, "add repeat");
+    hl_event_t d = {0};
+    d.type = HL_EV_DISPATCHED;
+    d.id = c.id;
+    d.ts = c.ts + 60;
+    d.department = 10; /* HOUSING */
+    TEST_ASSERT(hl_pbatch_add(&pb, 43, &d, NULL, "{d}", 3) == 0, "add dispatched");
+    hl_event_t u = d;
+    u.id.ptr = "NOPE";
+    u.id.len = 4;
+    TEST_ASSERT(hl_pbatch_add(&pb, 44, &u, NULL, "{u}", 3) == 0, "add unknown");
+    TEST_ASSERT(hl_pbatch_add_rejected(&pb, 45, HL_REJECT_INVALID_JSON) == 0, "rejected");
+    TEST_ASSERT(pb.next_offset == 46 && pb.events == 5, "offsets %lld", (long long)pb.next_offset);
+    TEST_ASSERT(hl_pbatch_set_state(&pb, "T1", 2, NULL, 0) == 0, "state");
+    TEST_ASSERT(hl_pbatch_set_state(&pb, "NOPE", 4, NULL, 0) == 0, "state");
+    hl_batch_opts_t opts = {5 * 86400, 3600, 86400, "abc"};
+    TEST_ASSERT(hl_pbatch_apply(&pb, &opts, NULL, NULL) == 0, "apply");
+    ops_t o = {{0}, 0};
+    hl_pbatch_ops(&pb, collect, &o);
+    const char *q = "hl:{tickets:2}:q:2023Q1";
+    char line[256];
+#define OP(fmt, ...)                                                                   \
+    snprintf(line, sizeof line, fmt, __VA_ARGS__);                                     \
+    TEST_ASSERT(has_op(&o, line), "missing \"%s\" in:\n%s", line, o.text)
+    OP("h %s all|received| 1\n", q);
+    OP("h %s all|dispatched| 1\n", q);
+    OP("h %s topic|received|GOV.APPROVAL 1\n", q);
+    OP("h %s sdept|received|APPROVAL 1\n", q);
+    /* dispatched in the same batch: responsibility moved to HOUSING */
+    OP("h %s dept|received|HOUSING 1\n", q);
+    OP("h %s dept|dispatched|HOUSING 1\n", q);
+    OP("h %s dt|received|JK|GOV.APPROVAL 1\n", q);
+    OP("h %s park|received|镇江经济技术开发区 1\n", q);
+    OP("h %s table|received|abc 1\n", q);
+    OP("h hl:{tickets:2}:h:2023021509 dt|JK|GOV.APPROVAL 1\n%s", "");
+    OP("h hl:{tickets:2}:d:20230215 dept|APPROVAL|GOV.APPROVAL 1\n%s", "");
+    OP("h hl:{tickets:2}:stats applied|created 1\n%s", "");
+    OP("h hl:{tickets:2}:stats repeat|created 1\n%s", "");
+    OP("h hl:{tickets:2}:stats deadletter|unknown_ticket 1\n%s", "");
+    OP("h hl:{tickets:2}:stats deadletter|invalid_json 1\n%s", "");
+    OP("x hl:{tickets:2}:h:2023021509  3600\n%s", "");
+    OP("s hl:{tickets:2}:t:T1 1|1676424660|1676428260|0|12|1|10|0|0|0|0|0|0|镇江经济技术开发区 0\n%s", "");
+    /* nothing is written for the APPROVAL responsibility cell: +1 -1 = 0 */
+    snprintf(line, sizeof line, "h %s dept|received|APPROVAL", q);
+    TEST_ASSERT(!has_op(&o, line), "net-zero write \"%s\"", line);
+    TEST_ASSERT(!has_op(&o, "NOPE"), "unknown ticket written");
+    hl_pbatch_free(&pb);
+    return fails;
+}
+
+const hl_unit_test_t hl_unit_tests_lifecycle[] = {
+    {"lifecycle_every_event_every_state", test_lifecycle_every_event_every_state},
+    {"ticket_pack_roundtrip", test_ticket_pack_roundtrip},
+    {"batch_aggregates", test_batch_aggregates},
+    {NULL, NULL},
+};
