@@ -69,6 +69,14 @@ static const char *const kafka_defaults[][2] = {
     {"group.id", "hotline-ingest"},
 };
 
+/* kafka.* keys that may also come from the environment (HOTLINE_KAFKA_...):
+ * a fixed list, so unrelated variables (scripts/services' HOTLINE_KAFKA_PORT)
+ * are never taken for librdkafka properties. */
+static const char *const kafka_env_keys[] = {
+    "kafka.bootstrap.servers", "kafka.security.protocol", "kafka.sasl.mechanism",
+    "kafka.sasl.username", "kafka.sasl.password", "kafka.ssl.ca.location",
+};
+
 static const prop_t *prop_find(const char *key) {
     for (size_t i = 0; i < NPROPS; i++)
         if (strcmp(props[i].name, key) == 0)
@@ -317,15 +325,14 @@ int hl_conf_load_env(hl_conf_t *conf, char *const *envp, char *errstr,
                 }
             }
         }
-        if (!matched && nlen > 14 && strncmp(*ev, "HOTLINE_KAFKA_", 14) == 0) {
-            char key[128];
-            size_t k = 0;
-            for (size_t i = 14; i < nlen && k + 1 < sizeof key; i++)
-                key[k++] = (*ev)[i] == '_' ? '.' : (char)tolower((unsigned char)(*ev)[i]);
-            key[k] = '\0';
-            if (kafka_set(conf, key, value, msg, sizeof msg)) {
-                hl_seterr(errstr, errstr_size, "env %.*s: %s", (int)nlen, *ev, msg);
-                return -1;
+        for (size_t i = 0; !matched && i < sizeof kafka_env_keys / sizeof kafka_env_keys[0]; i++) {
+            env_name(kafka_env_keys[i], name, sizeof name);
+            if (strlen(name) == nlen && memcmp(name, *ev, nlen) == 0) {
+                matched = 1;
+                if (kafka_set(conf, kafka_env_keys[i] + 6, value, msg, sizeof msg)) {
+                    hl_seterr(errstr, errstr_size, "env %s: %s", name, msg);
+                    return -1;
+                }
             }
         }
     }
@@ -404,8 +411,13 @@ void hl_conf_doc_markdown(FILE *out) {
                  "Every `kafka.<property>` is handed to librdkafka as `<property>` "
                  "unchanged (see librdkafka's CONFIGURATION.md), so SASL and TLS "
                  "need no code: e.g. `kafka.security.protocol = SASL_PLAINTEXT`. "
-                 "From the environment, `HOTLINE_KAFKA_SASL_USERNAME` sets "
-                 "`kafka.sasl.username`. Defaults:\n\n");
+                 "These may also come from the environment: ");
+    for (size_t i = 0; i < sizeof kafka_env_keys / sizeof kafka_env_keys[0]; i++) {
+        char name[128];
+        env_name(kafka_env_keys[i], name, sizeof name);
+        fprintf(out, "%s`%s`", i ? ", " : "", name);
+    }
+    fprintf(out, ". Defaults:\n\n");
     for (size_t i = 0; i < sizeof kafka_defaults / sizeof kafka_defaults[0]; i++)
         fprintf(out, "- `kafka.%s = %s`\n", kafka_defaults[i][0], kafka_defaults[i][1]);
     fprintf(out, "\nValues of keys containing `password`, `secret`, `token`, "

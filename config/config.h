@@ -71,7 +71,9 @@ int hl_conf_load_file(hl_conf_t *conf, const char *path, char *errstr,
                       size_t errstr_size);
 
 /* Applies environment variables HOTLINE_<KEY> (upper case, '.' as '_') for
- * every table key, and HOTLINE_KAFKA_<NAME> as kafka.<name> with '_' as '.'.
+ * every table key and for a fixed list of kafka.* keys (bootstrap.servers,
+ * security.protocol, sasl.mechanism, sasl.username, sasl.password,
+ * ssl.ca.location).
  * @p envp is a NULL-terminated "NAME=value" array (pass `environ`).
  * @returns 0, or -1 with "env NAME: message" in errstr. */
 int hl_conf_load_env(hl_conf_t *conf, char *const *envp, char *errstr,

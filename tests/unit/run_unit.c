@@ -9,6 +9,7 @@ extern const hl_unit_test_t hl_unit_tests_config[];
 extern const hl_unit_test_t hl_unit_tests_event[];
 extern const hl_unit_test_t hl_unit_tests_classify[];
 extern const hl_unit_test_t hl_unit_tests_lifecycle[];
+extern const hl_unit_test_t hl_unit_tests_sample[];
 
 static const struct {
     const char *name;
@@ -18,6 +19,7 @@ static const struct {
     {"event", hl_unit_tests_event},
     {"classify", hl_unit_tests_classify},
     {"lifecycle", hl_unit_tests_lifecycle},
+    {"sample", hl_unit_tests_sample},
 };
 
 int main(int argc, char **argv) {

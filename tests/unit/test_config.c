@@ -56,10 +56,12 @@ static int test_config_env_and_mask(void) {
     hl_conf_t *conf = hl_conf_new();
     char err[512];
     char *envp[] = {"PATH=/bin", "HOTLINE_REDIS_PORT=7000", "HOTLINE_KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:5",
-                    "HOTLINE_REDIS_PASSWORD=pw", "HOTLINE_KAFKA_SASL_PASSWORD=kpw", NULL};
+                    "HOTLINE_REDIS_PASSWORD=pw", "HOTLINE_KAFKA_SASL_PASSWORD=kpw",
+                    "HOTLINE_KAFKA_PORT=29092" /* scripts/services' own: not a kafka.* key */, NULL};
     TEST_ASSERT(hl_conf_load_env(conf, envp, err, sizeof err) == 0, "%s", err);
     TEST_ASSERT(conf->redis_port == 7000, "env port");
     TEST_STREQ(hl_conf_kafka_get(conf, "bootstrap.servers"), "127.0.0.1:5");
+    TEST_ASSERT(hl_conf_kafka_get(conf, "port") == NULL, "HOTLINE_KAFKA_PORT taken as kafka.port");
     char *bad[] = {"HOTLINE_REDIS_PORT=x", NULL};
     TEST_ASSERT(hl_conf_load_env(conf, bad, err, sizeof err) == -1, "bad env");
     TEST_ASSERT(strncmp(err, "env HOTLINE_REDIS_PORT:", 23) == 0, "%s", err);
