@@ -101,10 +101,13 @@ static void advance(hl_pbatch_t *pb, int64_t offset) {
 
 static int count(hl_pbatch_t *pb, const char *key, const char *field, int64_t delta) {
     char buf[512];
-    int n = snprintf(buf, sizeof buf, "%s\x1f%s", key, field);
-    if (n < 0 || (size_t)n >= sizeof buf)
-        return 0; /* cannot happen: fields are bounded (park <= 90 bytes) */
-    hl_strmap_entry_t *e = hl_strmap_get(&pb->counters, buf, (size_t)n, NULL);
+    size_t kl = strlen(key), fl = strlen(field);
+    if (kl + fl + 1 > sizeof buf)
+        return 0; /* cannot happen: keys and fields are bounded (park <= 90 bytes) */
+    memcpy(buf, key, kl);
+    buf[kl] = '\x1f';
+    memcpy(buf + kl + 1, field, fl);
+    hl_strmap_entry_t *e = hl_strmap_get(&pb->counters, buf, kl + 1 + fl, NULL);
     if (!e)
         return -1;
     e->value += delta;
@@ -223,33 +226,58 @@ int hl_pbatch_set_state(hl_pbatch_t *pb, const char *id, size_t id_len, const ch
     return 0;
 }
 
-/* The (dimension, value) cells a ticket's counts go to, in its quarter. */
+/* The (dimension, value) cells a ticket's counts go to, in its quarter, as
+ * "<dim>|" and "<value>" halves. Always the same cells in the same order for
+ * one ticket; only the responsibility department ("dept") can change. */
 typedef struct cells_s {
     int n;
-    char cell[10][HL_PARK_MAX + 48];
+    const char *dim[10];
+    char value[10][HL_PARK_MAX + 40];
 } cells_t;
+
+static void cell(cells_t *c, const char *dim, const char *v1, const char *v2) {
+    c->dim[c->n] = dim;
+    size_t l1 = strlen(v1);
+    char *v = c->value[c->n++];
+    memcpy(v, v1, l1 + 1);
+    if (v2) {
+        v[l1] = '|';
+        memcpy(v + l1 + 1, v2, strlen(v2) + 1);
+    }
+}
 
 static void ticket_cells(const hl_ticket_t *t, cells_t *c) {
     const char *topic = hl_topics[t->topic].code, *district = hl_districts[t->district].code;
     c->n = 0;
-    snprintf(c->cell[c->n++], sizeof c->cell[0], "all|");
-    snprintf(c->cell[c->n++], sizeof c->cell[0], "topic|%s", topic);
-    snprintf(c->cell[c->n++], sizeof c->cell[0], "env|%s", hl_envs[hl_topics[t->topic].env].code);
-    snprintf(c->cell[c->n++], sizeof c->cell[0], "dept|%s", hl_depts[hl_ticket_resp_dept(t)].code);
-    snprintf(c->cell[c->n++], sizeof c->cell[0], "sdept|%s", hl_depts[t->sdept].code);
-    snprintf(c->cell[c->n++], sizeof c->cell[0], "district|%s", district);
-    snprintf(c->cell[c->n++], sizeof c->cell[0], "appeal|%s", hl_appeal_code(t->appeal));
-    snprintf(c->cell[c->n++], sizeof c->cell[0], "channel|%s", hl_channel_name(t->channel));
-    snprintf(c->cell[c->n++], sizeof c->cell[0], "dt|%s|%s", district, topic);
+    cell(c, "all|", "", NULL);
+    cell(c, "topic|", topic, NULL);
+    cell(c, "env|", hl_envs[hl_topics[t->topic].env].code, NULL);
+    cell(c, "dept|", hl_depts[hl_ticket_resp_dept(t)].code, NULL);
+    cell(c, "sdept|", hl_depts[t->sdept].code, NULL);
+    cell(c, "district|", district, NULL);
+    cell(c, "appeal|", hl_appeal_code(t->appeal), NULL);
+    cell(c, "channel|", hl_channel_name(t->channel), NULL);
+    cell(c, "dt|", district, topic);
     if (t->park_len)
-        snprintf(c->cell[c->n++], sizeof c->cell[0], "park|%s", t->park);
+        cell(c, "park|", t->park, NULL);
+}
+
+/* Adds @p delta to field "<dim>|<metric>|<value>" of the quarter hash. */
+static int count_cell(hl_pbatch_t *pb, const char *key, const cells_t *c, int i, int m,
+                      int64_t delta) {
+    char field[HL_PARK_MAX + 96];
+    size_t dl = strlen(c->dim[i]), ml = strlen(hl_metric_name((hl_metric_t)m));
+    memcpy(field, c->dim[i], dl);
+    memcpy(field + dl, hl_metric_name((hl_metric_t)m), ml);
+    field[dl + ml] = '|';
+    memcpy(field + dl + ml + 1, c->value[i], strlen(c->value[i]) + 1);
+    return count(pb, key, field, delta);
 }
 
 /* Moves the quarter's counters from the ticket's contribution @p before
  * (NULL: none) to its contribution in state @p after. */
 static int recount(hl_pbatch_t *pb, const hl_ticket_t *before, const hl_ticket_t *after) {
-    char key[200], field[HL_PARK_MAX + 96];
-    char quarter[8];
+    char key[200], quarter[8];
     hl_cst_quarter(after->created, quarter, sizeof quarter);
     snprintf(key, sizeof key, "hl:%s:q:%s", pb->tag, quarter);
     int cb[HL_M_COUNT] = {0}, ca[HL_M_COUNT];
@@ -260,32 +288,17 @@ static int recount(hl_pbatch_t *pb, const hl_ticket_t *before, const hl_ticket_t
     }
     hl_ticket_contribution(after, ca);
     ticket_cells(after, &a);
-    for (int m = 0; m < HL_M_COUNT; m++) {
-        /* cells common to both: the difference; others: out of old, into new */
-        for (int i = 0; i < a.n; i++) {
-            int delta = ca[m];
-            for (int j = 0; j < b.n; j++)
-                if (strcmp(a.cell[i], b.cell[j]) == 0)
-                    delta -= cb[m];
-            if (!delta)
+    for (int i = 0; i < a.n; i++) {
+        int same = before && strcmp(a.value[i], b.value[i]) == 0;
+        for (int m = 0; m < HL_M_COUNT; m++) {
+            if (same) { /* the same cell: the difference */
+                if (ca[m] != cb[m] && count_cell(pb, key, &a, i, m, ca[m] - cb[m]))
+                    return -1;
                 continue;
-            /* field: <dim>|<metric>|<value> */
-            const char *bar = strchr(a.cell[i], '|');
-            snprintf(field, sizeof field, "%.*s|%s|%s", (int)(bar - a.cell[i]), a.cell[i],
-                     hl_metric_name((hl_metric_t)m), bar + 1);
-            if (count(pb, key, field, delta))
+            } /* a moved cell: out of the old, into the new */
+            if (ca[m] && count_cell(pb, key, &a, i, m, ca[m]))
                 return -1;
-        }
-        for (int j = 0; j < b.n; j++) {
-            int in_a = 0;
-            for (int i = 0; i < a.n; i++)
-                in_a |= strcmp(a.cell[i], b.cell[j]) == 0;
-            if (in_a || !cb[m])
-                continue;
-            const char *bar = strchr(b.cell[j], '|');
-            snprintf(field, sizeof field, "%.*s|%s|%s", (int)(bar - b.cell[j]), b.cell[j],
-                     hl_metric_name((hl_metric_t)m), bar + 1);
-            if (count(pb, key, field, -cb[m]))
+            if (before && cb[m] && count_cell(pb, key, &b, i, m, -cb[m]))
                 return -1;
         }
     }

@@ -617,20 +617,23 @@ static void bad_from_current(gen_t *g) {
     hl_sbuf_put(&g->bad, g->msg.p + g->json_off, n - 1);
 }
 
-/* Inserts raw bytes @p ins into the current message: inside `content` when
- * present, else as a `note`. */
+/* Inserts raw bytes @p ins into the current message: inside `content` or
+ * `note` when present, else as a new `note`. */
 static void bad_insert(gen_t *g, const char *ins, size_t n) {
-    static const char key[] = "\"content\":\"";
+    static const char *const keys[] = {"\"content\":\"", "\"note\":\""};
     bad_from_current(g);
     const char *b = g->bad.p;
     size_t len = g->bad.len, at = 0;
-    for (size_t i = 0; i + sizeof(key) - 1 <= len; i++)
-        if (b[i] == '"' && memcmp(b + i, key, sizeof(key) - 1) == 0) {
-            at = i + sizeof(key) - 1;
-            break;
-        }
+    for (size_t k = 0; k < N_(keys) && !at; k++) {
+        size_t kl = strlen(keys[k]);
+        for (size_t i = 0; i + kl <= len; i++)
+            if (b[i] == '"' && memcmp(b + i, keys[k], kl) == 0) {
+                at = i + kl;
+                break;
+            }
+    }
     if (at) {
-        /* find a UTF-8 boundary a little into the text */
+        /* a UTF-8 boundary a little into the text, before any escape */
         size_t pos = at;
         for (int k = 0; k < 12 && pos < len && b[pos] != '"' && b[pos] != '\\'; k++) {
             pos++;
@@ -1179,6 +1182,102 @@ static void put_phone(hl_rng_t *r, hl_sbuf_t *b) {
     }
 }
 
+static const char *pick_channel(hl_rng_t *r) {
+    if (hl_rng_chance(r, 0.01))
+        return PICK(r, odd_channels);
+    int x = (int)hl_rng_below(r, 980);
+    for (size_t i = 0; i < N_(channels); i++) {
+        x -= channel_w[i];
+        if (x < 0)
+            return channels[i];
+    }
+    return "phone";
+}
+
+/* The noise of one ticket's text (HL_TXT_*). */
+static unsigned pick_noise(hl_rng_t *r, const char *channel) {
+    unsigned flags = 0;
+    if (hl_rng_chance(r, 0.05)) {
+        flags |= HL_TXT_TRADITIONAL;
+        if (hl_rng_chance(r, 0.2))
+            flags |= HL_TXT_PINYIN;
+    }
+    if (hl_rng_chance(r, 0.04))
+        flags |= HL_TXT_FULLWIDTH;
+    if (hl_rng_chance(r, 0.03))
+        flags |= HL_TXT_HALFPUNCT;
+    if (hl_rng_chance(r, 0.06))
+        flags |= HL_TXT_TYPO;
+    if ((strcmp(channel, "letter") == 0 || strcmp(channel, "email") == 0) &&
+        hl_rng_chance(r, 0.35))
+        flags |= HL_TXT_PARAGRAPHS;
+    return flags;
+}
+
+/* Writes `,"enterprise":{...}` for a company in district @p d. */
+static void put_enterprise(gen_t *g, int d, unsigned flags) {
+    hl_rng_t *r = &g->r;
+    hl_sbuf_t *s = &g->scratch, *b = &g->msg;
+    static const char *const forms[] = {"有限公司", "有限公司", "科技有限公司",
+                                        "股份有限公司", "有限责任公司", "厂"};
+    s->len = 0;
+    hl_sbuf_puts(s, dists[d].city);
+    hl_sbuf_puts(s, hl_rng_chance(r, 0.7) ? "某" : PICK(r, brands));
+    hl_sbuf_puts(s, hl_sample_text_industry(r));
+    hl_sbuf_puts(s, PICK(r, forms));
+    if (flags & HL_TXT_TRADITIONAL)
+        hl_sample_text_noise(r, s, 0, HL_TXT_TRADITIONAL);
+    char cc[19];
+    credit_code(r, dists[d].region, cc);
+    json_key(g, b, "enterprise", 0);
+    json_key(g, b, "name", 1);
+    json_str_n(g, b, s->p, s->len);
+    json_field(g, b, "credit_code", cc, 0);
+    hl_sbuf_putc(b, '}');
+}
+
+/* Writes `,"caller":{...}` with a fake name and phone. */
+static void put_caller(gen_t *g) {
+    hl_rng_t *r = &g->r;
+    hl_sbuf_t *s = &g->scratch, *b = &g->msg;
+    s->len = 0;
+    hl_sbuf_puts(s, PICK(r, surnames));
+    hl_sbuf_puts(s, PICK(r, honorifics));
+    json_key(g, b, "caller", 0);
+    json_key(g, b, "name", 1);
+    json_str_n(g, b, s->p, s->len);
+    s->len = 0;
+    put_phone(r, s);
+    json_key(g, b, "phone", 0);
+    json_str_n(g, b, s->p, s->len);
+    hl_sbuf_putc(b, '}');
+}
+
+/* Schedules what follows a ticket's creation: dispatch (most), a direct
+ * answer by the hotline, or nothing (stays open). */
+static void schedule_first(gen_t *g, pend_t *p, int64_t day, int64_t tc) {
+    hl_rng_t *r = &g->r;
+    double pd = (p->flags & F_INQUIRY) ? 0.85 : 0.955;
+    if (hl_rng_chance(r, pd)) {
+        int64_t s = sec_of(tc), t;
+        if (workday(day) && s >= WORK_START && s < 17 * 3600) {
+            t = tc + (int64_t)(lognormal(r, 40 * 60, 0.9));
+            if (t - tc < 180)
+                t = tc + 180;
+            if (t - tc > 5 * 3600)
+                t = tc + 5 * 3600;
+            if (sec_of(t) >= WORK_END || day_of(t) != day)
+                t = at(next_workday(day), WORK_START + hl_rng_range(r, 0, 90 * 60));
+        } else {
+            t = into_work(r, tc + 1);
+        }
+        schedule(g, p, ST_DISPATCH, t, tc);
+    } else if (hl_rng_chance(r, 0.6)) {
+        /* answered directly by the hotline (政策咨询 etc.) */
+        schedule(g, p, ST_RESOLVE, tc + hl_rng_range(r, 600, 6 * 3600), tc);
+    }
+}
+
 static void create_ticket(gen_t *g, int64_t day, uint32_t seq, int64_t tc,
                           int hot) {
     hl_rng_t *r = &g->r;
@@ -1208,41 +1307,12 @@ static void create_ticket(gen_t *g, int64_t day, uint32_t seq, int64_t tc,
     req.month = m;
     req.content_bytes = g->opts->content_bytes;
 
-    /* channel */
-    const char *channel = NULL;
-    if (hl_rng_chance(r, 0.01)) {
-        channel = PICK(r, odd_channels);
-    } else {
-        int x = (int)hl_rng_below(r, 980);
-        for (size_t i = 0; i < N_(channels); i++) {
-            x -= channel_w[i];
-            if (x < 0) {
-                channel = channels[i];
-                break;
-            }
-        }
-        if (!channel)
-            channel = "phone";
-    }
+    const char *channel = pick_channel(r);
     req.channel_phone = strcmp(channel, "phone") == 0;
 
-    /* noise */
-    unsigned flags = 0;
-    if (hl_rng_chance(r, 0.05)) {
-        flags |= HL_TXT_TRADITIONAL;
-        if (hl_rng_chance(r, 0.2))
-            flags |= HL_TXT_PINYIN;
+    unsigned flags = pick_noise(r, channel);
+    if (flags & HL_TXT_TRADITIONAL)
         g->st.traditional++;
-    }
-    if (hl_rng_chance(r, 0.04))
-        flags |= HL_TXT_FULLWIDTH;
-    if (hl_rng_chance(r, 0.03))
-        flags |= HL_TXT_HALFPUNCT;
-    if (hl_rng_chance(r, 0.06))
-        flags |= HL_TXT_TYPO;
-    if ((strcmp(channel, "letter") == 0 || strcmp(channel, "email") == 0) &&
-        hl_rng_chance(r, 0.35))
-        flags |= HL_TXT_PARAGRAPHS;
     req.flags = flags;
 
     g->title.len = 0;
@@ -1274,43 +1344,10 @@ static void create_ticket(gen_t *g, int64_t day, uint32_t seq, int64_t tc,
     json_key(g, b, "content", 0);
     json_str_n(g, b, g->content.p, g->content.len);
     int is_company = tout.kind != HL_KIND_PRAISE && req.topic != 24;
-    if (is_company && hl_rng_chance(r, 0.33)) {
-        hl_sbuf_t *s = &g->scratch;
-        s->len = 0;
-        const dist_t *ds = &dists[district];
-        hl_sbuf_puts(s, ds->city);
-        if (hl_rng_chance(r, 0.7))
-            hl_sbuf_puts(s, "某");
-        else
-            hl_sbuf_puts(s, PICK(r, brands));
-        hl_sbuf_puts(s, hl_sample_text_industry(r));
-        static const char *const forms[] = {"有限公司", "有限公司", "科技有限公司",
-                                            "股份有限公司", "有限责任公司", "厂"};
-        hl_sbuf_puts(s, PICK(r, forms));
-        if (flags & HL_TXT_TRADITIONAL)
-            hl_sample_text_noise(r, s, 0, HL_TXT_TRADITIONAL);
-        char cc[19];
-        credit_code(r, ds->region, cc);
-        json_key(g, b, "enterprise", 0);
-        json_key(g, b, "name", 1);
-        json_str_n(g, b, s->p, s->len);
-        json_field(g, b, "credit_code", cc, 0);
-        hl_sbuf_putc(b, '}');
-    }
-    if (hl_rng_chance(r, 0.4)) {
-        hl_sbuf_t *s = &g->scratch;
-        s->len = 0;
-        hl_sbuf_puts(s, PICK(r, surnames));
-        hl_sbuf_puts(s, PICK(r, honorifics));
-        json_key(g, b, "caller", 0);
-        json_key(g, b, "name", 1);
-        json_str_n(g, b, s->p, s->len);
-        s->len = 0;
-        put_phone(r, s);
-        json_key(g, b, "phone", 0);
-        json_str_n(g, b, s->p, s->len);
-        hl_sbuf_putc(b, '}');
-    }
+    if (is_company && hl_rng_chance(r, 0.33))
+        put_enterprise(g, district, flags);
+    if (hl_rng_chance(r, 0.4))
+        put_caller(g);
     int64_t due = 0;
     if (hl_rng_chance(r, 0.7)) {
         static const int wds[] = {5, 5, 5, 5, 5, 5, 5, 3, 7, 10, 10, 15};
@@ -1338,25 +1375,7 @@ static void create_ticket(gen_t *g, int64_t day, uint32_t seq, int64_t tc,
     p.alt = tout.alt_depts;
     if (tout.kind == HL_KIND_INQUIRY)
         p.flags |= F_INQUIRY;
-    double pd = tout.kind == HL_KIND_INQUIRY ? 0.85 : 0.955;
-    if (hl_rng_chance(r, pd)) {
-        int64_t s = sec_of(tc), t;
-        if (workday(day) && s >= WORK_START && s < 17 * 3600) {
-            t = tc + (int64_t)(lognormal(r, 40 * 60, 0.9));
-            if (t - tc < 180)
-                t = tc + 180;
-            if (t - tc > 5 * 3600)
-                t = tc + 5 * 3600;
-            if (sec_of(t) >= WORK_END || day_of(t) != day)
-                t = at(next_workday(day), WORK_START + hl_rng_range(r, 0, 90 * 60));
-        } else {
-            t = into_work(r, tc + 1);
-        }
-        schedule(g, &p, ST_DISPATCH, t, tc);
-    } else if (hl_rng_chance(r, 0.6)) {
-        /* answered directly by the hotline (政策咨询 etc.) */
-        schedule(g, &p, ST_RESOLVE, tc + hl_rng_range(r, 600, 6 * 3600), tc);
-    }
+    schedule_first(g, &p, day, tc);
 }
 
 /* ---- the run -------------------------------------------------------------- */
