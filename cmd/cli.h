@@ -30,5 +30,6 @@ int hl_cmd_keywords(int argc, char **argv);
 int hl_cmd_ingest(int argc, char **argv);
 int hl_cmd_sample(int argc, char **argv);
 int hl_cmd_publish(int argc, char **argv);
+int hl_cmd_counts(int argc, char **argv);
 
 #endif

@@ -61,6 +61,7 @@ void hl_pbatch_reset(hl_pbatch_t *pb, const char *topic, int32_t partition,
     hl_strmap_clear(&pb->tickets);
     hl_strmap_clear(&pb->counters);
     hl_strmap_clear(&pb->expires);
+    hl_strmap_clear(&pb->quarters);
 }
 
 void hl_pbatch_free(hl_pbatch_t *pb) {
@@ -70,6 +71,7 @@ void hl_pbatch_free(hl_pbatch_t *pb) {
     hl_strmap_free(&pb->tickets);
     hl_strmap_free(&pb->counters);
     hl_strmap_free(&pb->expires);
+    hl_strmap_free(&pb->quarters);
     memset(pb, 0, sizeof *pb);
 }
 
@@ -392,9 +394,11 @@ int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, hl_unknown_fn 
             s->exists = 1;
             if (recount(pb, NULL, &s->t) || bucket(pb, p, opts))
                 return -1;
+            char key[200], quarter[8];
+            hl_cst_quarter(s->t.created, quarter, sizeof quarter);
+            if (!hl_strmap_get(&pb->quarters, quarter, strlen(quarter), NULL))
+                return -1;
             if (opts->table_version) { /* which table classified the quarter's tickets */
-                char key[200], quarter[8];
-                hl_cst_quarter(s->t.created, quarter, sizeof quarter);
                 snprintf(key, sizeof key, "hl:%s:q:%s", pb->tag, quarter);
                 snprintf(field, sizeof field, "table|received|%s", opts->table_version);
                 if (count(pb, key, field, 1))
@@ -433,6 +437,12 @@ int hl_pbatch_ops(hl_pbatch_t *pb, hl_op_fn fn, void *opaque) {
     for (size_t i = 0; i < pb->expires.count; i++) {
         const hl_strmap_entry_t *e = &pb->expires.entries[i];
         if (fn(opaque, HL_OP_EXPIRE, hl_strmap_key(&pb->expires, e), e->key_len, "", 0, e->value))
+            return -1;
+    }
+    snprintf(key, sizeof key, "hl:%s:quarters", pb->tag);
+    for (size_t i = 0; i < pb->quarters.count; i++) {
+        const hl_strmap_entry_t *e = &pb->quarters.entries[i];
+        if (fn(opaque, HL_OP_SADD, key, strlen(key), hl_strmap_key(&pb->quarters, e), e->key_len, 0))
             return -1;
     }
     return 0;

@@ -43,6 +43,7 @@ typedef struct hl_pbatch_s {
     size_t nstates, states_cap;
     hl_strmap_t counters;   /* "key\x1f" "field" -> delta */
     hl_strmap_t expires;    /* bucket key -> TTL seconds */
+    hl_strmap_t quarters;   /* quarters that received tickets in this batch */
 } hl_pbatch_t;
 
 /* Resets @p pb for a new batch of @p partition of @p topic starting at stored
@@ -82,7 +83,9 @@ int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, hl_unknown_fn 
                     void *opaque);
 
 /* One write of the transaction. */
-typedef enum hl_op_type_e { HL_OP_HINCRBY = 'h', HL_OP_SET = 's', HL_OP_EXPIRE = 'x' } hl_op_type_t;
+typedef enum hl_op_type_e {
+    HL_OP_HINCRBY = 'h', HL_OP_SET = 's', HL_OP_EXPIRE = 'x', HL_OP_SADD = 'a'
+} hl_op_type_t;
 
 /* Lists the writes after hl_pbatch_apply(): @p fn gets (type, key, field or
  * value, integer argument); strings are borrowed for the call only. */

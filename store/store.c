@@ -21,7 +21,8 @@ static const char commit_lua[] =
     "  local op, k = ARGV[i], KEYS[tonumber(ARGV[i+1])]\n"
     "  if op == 'h' then redis.call('HINCRBY', k, ARGV[i+2], ARGV[i+3])\n"
     "  elseif op == 's' then redis.call('SET', k, ARGV[i+2])\n"
-    "  elseif op == 'x' then redis.call('EXPIRE', k, ARGV[i+3]) end\n"
+    "  elseif op == 'x' then redis.call('EXPIRE', k, ARGV[i+3])\n"
+    "  elseif op == 'a' then redis.call('SADD', k, ARGV[i+2]) end\n"
     "end\n"
     "redis.call('SET', KEYS[1], ARGV[2])\n"
     "return {1}\n";

@@ -1,0 +1,35 @@
+/* query.h: the read side of the keyspace: sums a topic's per-partition hashes
+ * (docs/redis-keyspace.md) into one view. Only user of hiredis besides
+ * store.c; the aggregation itself is plain maps. */
+#ifndef HL_QUERY_H
+#define HL_QUERY_H
+
+#include <stdint.h>
+
+#include "common/hl.h"
+#include "common/strmap.h"
+
+typedef struct hl_query_s hl_query_t;
+
+typedef struct hl_query_opts_s {
+    const char *host;
+    int port;
+    const char *password;
+    int timeout_ms;
+} hl_query_opts_t;
+
+/* @returns a connected reader or NULL with a message; free with hl_query_destroy(). */
+hl_query_t *hl_query_new(const hl_query_opts_t *opts, char *errstr, size_t errstr_size);
+void hl_query_destroy(hl_query_t *q);
+
+/* Sums hash "hl:{<topic>:<p>}:<suffix>" over every partition of @p topic
+ * (field -> value) into @p out (cleared first). @returns HL_OK or HL_ERR_REDIS. */
+hl_err_t hl_query_hash_sum(hl_query_t *q, const char *topic, const char *suffix, hl_strmap_t *out,
+                           char *errstr, size_t errstr_size);
+
+/* Lists the quarters ("2023Q1") that have counts for @p topic, unordered, into
+ * @p out as keys (values 0). */
+hl_err_t hl_query_quarters(hl_query_t *q, const char *topic, hl_strmap_t *out, char *errstr,
+                           size_t errstr_size);
+
+#endif
