@@ -15,7 +15,7 @@ COPY . .
 # A checkout may hold a host build tree, local services' data and Kafka jars:
 # none belongs in the image build (a stale CMakeCache.txt would even break it).
 RUN rm -rf build build-* .services kafka/jars kafka/target \
- && cmake -S . -B build \
+ && cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DHL_BUILD_TESTS=OFF \
  && cmake --build build -j"$(nproc)" \
  && test -x build/hotline
 
