@@ -15,6 +15,7 @@ static const struct {
     {"keywords", hl_cmd_keywords, "check a keyword table (--check FILE)"},
     {"sample", hl_cmd_sample, "write a realistic sample stream of ticket events"},
     {"publish", hl_cmd_publish, "publish JSON lines to a Kafka topic, keyed by ticket id"},
+    {"feed", hl_cmd_feed, "follow the real-time classified feed (--json, --urgent)"},
     {"counts", hl_cmd_counts, "print the live counts kept in Redis, per quarter"},
     {"config", hl_cmd_config, "print the effective configuration (--check) or its docs"},
 };

@@ -31,5 +31,6 @@ int hl_cmd_ingest(int argc, char **argv);
 int hl_cmd_sample(int argc, char **argv);
 int hl_cmd_publish(int argc, char **argv);
 int hl_cmd_counts(int argc, char **argv);
+int hl_cmd_feed(int argc, char **argv);
 
 #endif

@@ -23,7 +23,9 @@ static void help(FILE *out) {
                  "  --year Y --days D   period of the created tickets (default 2023, 365)\n"
                  "  --duplicates R      share of messages re-sent (default 0.02)\n"
                  "  --invalid R         malformed messages per valid one (default 0.001)\n"
-                 "  --content-bytes B   approximate content size (default: natural)\n");
+                 "  --content-bytes B   approximate content size (default: natural)\n"
+                 "  --label             add \"expected\":{\"topic\",\"department\"} to created\n"
+                 "                      events (what the text was written for)\n");
     hl_cli_common_help(out);
 }
 
@@ -73,6 +75,8 @@ int hl_cmd_sample(int argc, char **argv) {
         double v;
         if (strcmp(a, "--publish") == 0) {
             publish = 1;
+        } else if (strcmp(a, "--label") == 0) {
+            opts.label = 1;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             help(stdout);
             return 0;

@@ -46,7 +46,7 @@ static const prop_t props[] = {
      "Keyword table (TSV) the classifier loads; reloaded on SIGHUP."},
     {"classify.title_weight", T_DBL, "1.5", 0, 100, F(title_weight),
      "Factor applied to the weight of a keyword found in the title."},
-    {"classify.min_score", T_DBL, "2", 0, 10000, F(min_score),
+    {"classify.min_score", T_DBL, "3", 0, 10000, F(min_score),
      "Below this score a ticket is OTHER (manual triage at the hotline office)."},
     {"ingest.batch.size", T_INT, "5000", 1, 1000000, F(batch_size),
      "Most events applied in one batch (one Redis transaction)."},

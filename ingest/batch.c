@@ -17,6 +17,7 @@ struct hl_pending_s {
     int64_t due_at;
     int topic, sdept, district, appeal, channel;
     unsigned flags;
+    double score;
     size_t park_off, park_len; /* park_len 0 and park_off SIZE_MAX: no park */
     size_t kw_off, kw_count;   /* NUL-separated keywords in the arena */
     /* dispatched / reviewed */
@@ -154,6 +155,7 @@ int hl_pbatch_add(hl_pbatch_t *pb, int64_t offset, const hl_event_t *ev,
         p->topic = res->topic;
         p->sdept = res->dept;
         p->flags = res->flags;
+        p->score = res->score;
         p->district = ev->district;
         p->appeal = ev->appeal;
         p->channel = ev->channel;
@@ -351,8 +353,21 @@ static int bucket(hl_pbatch_t *pb, const hl_pending_t *p, const hl_batch_opts_t 
     return 0;
 }
 
-int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, hl_unknown_fn unknown,
-                    void *opaque) {
+static void notify(const hl_batch_observer_t *obs, const hl_pbatch_t *pb, const hl_pending_t *p,
+                   const hl_ticket_t *t) {
+    if (!obs || !obs->changed)
+        return;
+    hl_change_t c = {p->type, pb->arena + p->id_off, p->id_len, p->ts, t, 0, 0, NULL, 0};
+    if (p->type == HL_EV_CREATED) {
+        c.score = p->score;
+        c.flags = p->flags;
+        c.keywords = pb->arena + p->kw_off;
+        c.nkeywords = p->kw_count;
+    }
+    obs->changed(obs->opaque, &c);
+}
+
+int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, const hl_batch_observer_t *obs) {
     for (size_t i = 0; i < pb->npending; i++) {
         const hl_pending_t *p = &pb->pending[i];
         hl_pstate_t *s = state_of(pb, pb->arena + p->id_off, p->id_len);
@@ -367,9 +382,9 @@ int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, hl_unknown_fn 
         hl_apply_t r = hl_lifecycle_apply(&s->t, s->exists, &ev);
         char field[64];
         if (r == HL_APPLY_UNKNOWN) {
-            if (unknown)
-                unknown(opaque, pb->partition, p->offset, pb->arena + p->id_off, p->id_len,
-                        pb->arena + p->raw_off, p->raw_len);
+            if (obs && obs->unknown)
+                obs->unknown(obs->opaque, pb->partition, p->offset, pb->arena + p->id_off,
+                             p->id_len, pb->arena + p->raw_off, p->raw_len);
             snprintf(field, sizeof field, "deadletter|%s", hl_reject_code(HL_REJECT_UNKNOWN_TICKET));
             if (stats(pb, field))
                 return -1;
@@ -408,6 +423,7 @@ int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, hl_unknown_fn 
             return -1;
         }
         s->dirty = 1;
+        notify(obs, pb, p, &s->t);
     }
     return 0;
 }

@@ -72,15 +72,36 @@ void hl_pbatch_each_id(const hl_pbatch_t *pb, void (*fn)(void *opaque, const cha
 int hl_pbatch_set_state(hl_pbatch_t *pb, const char *id, size_t id_len,
                         const char *packed, size_t packed_len);
 
-/* Called for each event whose ticket was never created, with its ticket id,
- * original message bytes and offset, so the caller dead-letters it. */
-typedef void (*hl_unknown_fn)(void *opaque, int32_t partition, int64_t offset, const char *id,
-                              size_t id_len, const char *raw, size_t len);
+/* A ticket state change made by hl_pbatch_apply(), for outputs such as the
+ * classified feed. Borrowed for the duration of the callback. */
+typedef struct hl_change_s {
+    hl_event_type_t type;     /* created: a new ticket; others: its state moved */
+    const char *id;
+    size_t id_len;
+    int64_t ts;               /* the event's time */
+    const hl_ticket_t *ticket;/* the state after the event */
+    /* created only: the classification */
+    double score;
+    unsigned flags;
+    const char *keywords;     /* nkeywords NUL-terminated strings, back to back */
+    size_t nkeywords;
+} hl_change_t;
+
+/* What hl_pbatch_apply() reports besides counts; any callback may be NULL. */
+typedef struct hl_batch_observer_s {
+    /* an event whose ticket was never created, with its ticket id, original
+     * message and offset, so the caller dead-letters it */
+    void (*unknown)(void *opaque, int32_t partition, int64_t offset, const char *id,
+                    size_t id_len, const char *raw, size_t len);
+    /* a ticket created or changed (not called for repeats) */
+    void (*changed)(void *opaque, const hl_change_t *change);
+    void *opaque;
+} hl_batch_observer_t;
 
 /* Runs the lifecycle over the pending events in order and aggregates the
- * counter changes. @returns 0, or -1 when out of memory. */
-int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, hl_unknown_fn unknown,
-                    void *opaque);
+ * counter changes; @p obs (may be NULL) hears of unknown tickets and changes.
+ * @returns 0, or -1 when out of memory. */
+int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, const hl_batch_observer_t *obs);
 
 /* One write of the transaction. */
 typedef enum hl_op_type_e {

@@ -15,6 +15,7 @@
 #include "common/hl.h"
 #include "ingest/batch.h"
 #include "ingest/event.h"
+#include "ingest/feed.h"
 #include "ingest/kafka.h"
 #include "store/store.h"
 
@@ -181,6 +182,21 @@ static void on_unknown(void *opaque, int32_t partition, int64_t offset, const ch
                offset);
 }
 
+/* The classified feed: one message per new ticket and per state change,
+ * published from the batch that writes the counts (delivered before the
+ * offsets move past it: at least once, identical when repeated). */
+static void on_changed(void *opaque, const hl_change_t *c) {
+    hl_ingester_t *ing = opaque;
+    if (!*ing->conf->topic_classified)
+        return;
+    char err[HL_ERRSTR_SIZE];
+    char *msg = hl_feed_render(c, ing->table_version);
+    if (!msg || hl_kafka_produce(ing->kafka, ing->conf->topic_classified, c->id, c->id_len, msg,
+                                 strlen(msg), err, sizeof err))
+        ing->need_recover = 1;
+    free(msg);
+}
+
 static void handle(hl_ingester_t *ing, const hl_kmsg_t *m) {
     part_t *ps = (size_t)m->partition < ing->nparts ? &ing->parts[m->partition] : NULL;
     if (!ps || !ps->assigned || ps->next_expected == OFFSET_UNKNOWN ||
@@ -243,10 +259,12 @@ static int flush_batch(hl_ingester_t *ing) {
         ing->totals.redis_failures++;
         goto out;
     }
+    hl_batch_observer_t obs = {on_unknown, on_changed, ing};
     for (size_t i = 0; i < n; i++)
-        if (hl_pbatch_apply(pbs[i], &ing->bopts, on_unknown, ing))
+        if (hl_pbatch_apply(pbs[i], &ing->bopts, &obs))
             goto out;
-    /* dead letters must be delivered before the offsets move past them */
+    /* dead letters and feed messages must be delivered before the offsets
+     * move past them */
     if (hl_kafka_flush(ing->kafka, 30000, err, sizeof err)) {
         hl_log("WARN", "dead-letter delivery: %s", err);
         goto out;

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 /* Consumer-only properties a producer would warn about. */
 static const char *const consumer_only[] = {
@@ -361,4 +363,93 @@ void hl_producer_destroy(hl_producer_t *p) {
         return;
     rd_kafka_destroy(p->rk);
     free(p);
+}
+
+#define READER_MAX_PARTITIONS 1024
+
+struct hl_reader_s {
+    rd_kafka_t *rk;
+    unsigned char at_end[READER_MAX_PARTITIONS]; /* partition read to its end */
+};
+
+hl_reader_t *hl_reader_new(const hl_conf_t *conf, const char *topic, int from_beginning,
+                           char *errstr, size_t errstr_size) {
+    char group[96];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(group, sizeof group, "hotline-reader-%ld-%ld", (long)getpid(), (long)ts.tv_nsec);
+    const char *extra[] = {"group.id", group, "enable.auto.commit", "false",
+                           "enable.partition.eof", "true",
+                           "auto.offset.reset", from_beginning ? "earliest" : "latest", NULL};
+    rd_kafka_conf_t *kc = make_conf(conf, 0, extra, errstr, errstr_size);
+    if (!kc)
+        return NULL;
+    hl_reader_t *r = calloc(1, sizeof *r);
+    char err[512];
+    if (!r || !(r->rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, err, sizeof err))) {
+        hl_seterr(errstr, errstr_size, "kafka consumer: %s", r ? err : "out of memory");
+        rd_kafka_conf_destroy(kc);
+        free(r);
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(r->rk);
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(sub, topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(r->rk, sub);
+    rd_kafka_topic_partition_list_destroy(sub);
+    if (e) {
+        hl_seterr(errstr, errstr_size, "kafka subscribe %s: %s", topic, rd_kafka_err2str(e));
+        hl_reader_destroy(r);
+        return NULL;
+    }
+    return r;
+}
+
+int hl_reader_poll(hl_reader_t *r, int timeout_ms, hl_kmsg_t *msg, int *at_end, char *errstr,
+                   size_t errstr_size) {
+    *at_end = 0;
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(r->rk, timeout_ms);
+    if (!m) {
+        rd_kafka_topic_partition_list_t *a = NULL;
+        if (!rd_kafka_assignment(r->rk, &a) && a) {
+            int all = a->cnt > 0;
+            for (int i = 0; all && i < a->cnt; i++)
+                all = a->elems[i].partition < READER_MAX_PARTITIONS &&
+                      r->at_end[a->elems[i].partition];
+            *at_end = all;
+            rd_kafka_topic_partition_list_destroy(a);
+        }
+        return 0;
+    }
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        if (m->partition >= 0 && m->partition < READER_MAX_PARTITIONS)
+            r->at_end[m->partition] = 1;
+        rd_kafka_message_destroy(m);
+        return 0;
+    }
+    if (m->err) {
+        int fatal = m->err == RD_KAFKA_RESP_ERR__FATAL;
+        hl_seterr(errstr, errstr_size, "kafka: %s", rd_kafka_message_errstr(m));
+        rd_kafka_message_destroy(m);
+        return fatal ? -1 : 0;
+    }
+    if (m->partition >= 0 && m->partition < READER_MAX_PARTITIONS)
+        r->at_end[m->partition] = 0;
+    memset(msg, 0, sizeof *msg);
+    msg->payload = m->payload ? m->payload : "";
+    msg->len = m->len;
+    msg->key = m->key;
+    msg->key_len = m->key_len;
+    msg->partition = m->partition;
+    msg->offset = m->offset;
+    msg->handle = m;
+    return 1;
+}
+
+void hl_reader_destroy(hl_reader_t *r) {
+    if (!r)
+        return;
+    rd_kafka_consumer_close(r->rk);
+    rd_kafka_destroy(r->rk);
+    free(r);
 }

@@ -86,6 +86,18 @@ int64_t hl_kafka_high_watermark(hl_kafka_t *k, int32_t partition);
 void hl_kafka_close(hl_kafka_t *k);
 void hl_kafka_destroy(hl_kafka_t *k);
 
+/* A reader for tools (`hotline feed`, tests): follows every partition of a
+ * topic, from the beginning or from the end, in a throw-away group. */
+typedef struct hl_reader_s hl_reader_t;
+hl_reader_t *hl_reader_new(const hl_conf_t *conf, const char *topic, int from_beginning,
+                           char *errstr, size_t errstr_size);
+/* @returns 1 with *msg (free with hl_kafka_msg_done()), 0 when nothing came
+ * (*at_end set when every assigned partition was read to its end), -1 on a
+ * fatal error. */
+int hl_reader_poll(hl_reader_t *r, int timeout_ms, hl_kmsg_t *msg, int *at_end, char *errstr,
+                   size_t errstr_size);
+void hl_reader_destroy(hl_reader_t *r);
+
 /* A plain producer for tools (`hotline publish`, tests). */
 typedef struct hl_producer_s hl_producer_t;
 hl_producer_t *hl_producer_new(const hl_conf_t *conf, char *errstr, size_t errstr_size);

@@ -1356,6 +1356,14 @@ static void create_ticket(gen_t *g, int64_t day, uint32_t seq, int64_t tc,
         due = at(dd, x < 5 ? 17 * 3600 : x < 9 ? 17 * 3600 + 1800 : 18 * 3600);
         json_ts(g, b, "due_at", due, hl_rng_chance(r, 0.97) ? 480 : INT32_MIN);
     }
+    if (g->opts->label) { /* after every random draw: labels change nothing else */
+        json_key(g, b, "expected", 0);
+        hl_sbuf_puts(b, "{\"topic\":\"");
+        hl_sbuf_puts(b, hl_sample_topic_code(req.topic));
+        hl_sbuf_puts(b, "\",\"department\":\"");
+        hl_sbuf_puts(b, tout.dept);
+        hl_sbuf_puts(b, "\"}");
+    }
     msg_end(g);
     g->st.tickets++;
     send(g, HL_SAMPLE_EV_CREATED, tc);

@@ -33,6 +33,10 @@ typedef struct hl_sample_opts_s {
                               default 0.001; 0 for benchmarks */
     size_t content_bytes;  /* approx. target size of `content` in bytes;
                               0 (default) = natural lengths like the dev set */
+    int label;             /* 1: add to created events the topic and department
+                              the text was written for, as
+                              "expected":{"topic","department"} like the dev
+                              set (the service ignores it); default 0 */
 } hl_sample_opts_t;
 
 /* Event types in the stream, in the order of hl_sample_stats_t.events. */

@@ -187,7 +187,7 @@ static int test_batch_aggregates(void) {
     TEST_ASSERT(hl_pbatch_set_state(&pb, "T1", 2, NULL, 0) == 0, "state");
     TEST_ASSERT(hl_pbatch_set_state(&pb, "NOPE", 4, NULL, 0) == 0, "state");
     hl_batch_opts_t opts = {5 * 86400, 3600, 86400, "abc"};
-    TEST_ASSERT(hl_pbatch_apply(&pb, &opts, NULL, NULL) == 0, "apply");
+    TEST_ASSERT(hl_pbatch_apply(&pb, &opts, NULL) == 0, "apply");
     ops_t o = {{0}, 0};
     hl_pbatch_ops(&pb, collect, &o);
     const char *q = "hl:{tickets:2}:q:2023Q1";
