@@ -16,6 +16,10 @@ static const struct {
     {"sample", hl_cmd_sample, "write a realistic sample stream of ticket events"},
     {"publish", hl_cmd_publish, "publish JSON lines to a Kafka topic, keyed by ticket id"},
     {"feed", hl_cmd_feed, "follow the real-time classified feed (--json, --urgent)"},
+    {"hotspots", hl_cmd_hotspots, "what is rising, where, against whom: counts over a window"},
+    {"alerts", hl_cmd_alerts, "repeat callers, clusters and urgent tickets"},
+    {"serve", hl_cmd_serve, "HTTP API and live dashboard for supervisors"},
+    {"report", hl_cmd_report, "quarterly health check (季度体检): JSON, Markdown, CSV, HTML"},
     {"counts", hl_cmd_counts, "print the live counts kept in Redis, per quarter"},
     {"config", hl_cmd_config, "print the effective configuration (--check) or its docs"},
 };

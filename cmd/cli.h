@@ -32,5 +32,9 @@ int hl_cmd_sample(int argc, char **argv);
 int hl_cmd_publish(int argc, char **argv);
 int hl_cmd_counts(int argc, char **argv);
 int hl_cmd_feed(int argc, char **argv);
+int hl_cmd_report(int argc, char **argv);
+int hl_cmd_hotspots(int argc, char **argv);
+int hl_cmd_alerts(int argc, char **argv);
+int hl_cmd_serve(int argc, char **argv);
 
 #endif

@@ -34,6 +34,8 @@ static const prop_t props[] = {
      F(topic_healthcheck), "Kafka topic quarterly health-check reports go to."},
     {"topic.classified", T_STR, "hotline.classified", 0, 0, F(topic_classified),
      "Kafka topic of the real-time classified feed."},
+    {"topic.alerts", T_STR, "hotline.alerts", 0, 0, F(topic_alerts),
+     "Kafka topic each new alert (repeat caller, cluster, urgent) goes to."},
     {"redis.host", T_STR, "127.0.0.1", 0, 0, F(redis_host),
      "Redis server host."},
     {"redis.port", T_INT, "16379", 1, 65535, F(redis_port),
@@ -59,6 +61,23 @@ static const prop_t props[] = {
     {"ingest.max.message.bytes", T_INT, "1048576", 1024, 104857600,
      F(max_message_bytes),
      "Messages larger than this are dead-lettered unparsed."},
+    {"report.rules", T_STR, "config/cards.tsv", 0, 0, F(report_rules_path),
+     "Card and ranking rules of the quarterly health check."},
+    {"report.grace.days", T_INT, "7", 0, 365, F(report_grace_days),
+     "Days after a quarter ends (in event time) before the ingester emits its report."},
+    {"report.out.dir", T_STR, "reports", 0, 0, F(report_out_dir),
+     "Directory `hotline report --write` puts the bulletins in."},
+    {"serve.bind", T_STR, "127.0.0.1", 0, 0, F(serve_bind),
+     "Address `hotline serve` listens on; anything but loopback requires serve.token."},
+    {"serve.port", T_INT, "8080", 1, 65535, F(serve_port), "Port of `hotline serve`."},
+    {"serve.token", T_STR, "", 0, 0, F(serve_token),
+     "Bearer token the HTTP API requires (always when not bound to loopback). Never printed."},
+    {"alerts.hash.key", T_STR, "hotline-dev-key-change-me", 0, 0, F(alerts_hash_key),
+     "Secret key of the keyed hash that recognises repeat callers (raw phones are never stored). Never printed."},
+    {"alerts.repeat.days", T_INT, "30", 1, 365, F(alerts_repeat_days),
+     "Window in which the same caller or enterprise on the same topic is a repeat (重复诉求)."},
+    {"alerts.cluster.callers", T_INT, "5", 2, 10000, F(alerts_cluster_callers),
+     "Different callers on one topic in one park or district within a day that make a cluster (多人同诉)."},
 };
 #define NPROPS (sizeof props / sizeof props[0])
 
@@ -348,7 +367,7 @@ const char *hl_conf_kafka_get(const hl_conf_t *conf, const char *name) {
 
 int hl_conf_is_secret(const char *key) {
     static const char *const words[] = {"password", "secret", "token", ".pem",
-                                        "jaas"};
+                                        "jaas", "hash.key"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strstr(key, words[i]))
             return 1;
@@ -421,5 +440,5 @@ void hl_conf_doc_markdown(FILE *out) {
     for (size_t i = 0; i < sizeof kafka_defaults / sizeof kafka_defaults[0]; i++)
         fprintf(out, "- `kafka.%s = %s`\n", kafka_defaults[i][0], kafka_defaults[i][1]);
     fprintf(out, "\nValues of keys containing `password`, `secret`, `token`, "
-                 "`.pem` or `jaas` are printed as `***`.\n");
+                 "`.pem`, `jaas` or `hash.key` are printed as `***`.\n");
 }

@@ -24,6 +24,7 @@ typedef struct hl_conf_s {
     char *topic_deadletter;
     char *topic_healthcheck;
     char *topic_classified;
+    char *topic_alerts;
     /* redis.* */
     char *redis_host;
     int64_t redis_port;
@@ -39,6 +40,18 @@ typedef struct hl_conf_s {
     int64_t stats_interval_s;
     int64_t due_days;
     int64_t max_message_bytes;
+    /* report.* */
+    char *report_rules_path;
+    int64_t report_grace_days;
+    char *report_out_dir;
+    /* serve.* */
+    char *serve_bind;
+    int64_t serve_port;
+    char *serve_token;
+    /* alerts.* */
+    char *alerts_hash_key;
+    int64_t alerts_repeat_days;
+    int64_t alerts_cluster_callers;
     /* kafka.* pass-through pairs, in the order set; a later set of the same
      * key replaces the earlier value. */
     size_t kafka_count;
