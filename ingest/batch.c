@@ -22,6 +22,8 @@ struct hl_pending_s {
     size_t kw_off, kw_count;   /* NUL-separated keywords in the arena */
     /* dispatched / reviewed */
     int department, satisfaction;
+    hl_who_t who[2];
+    size_t nwho;
     /* other than created: the original message */
     size_t raw_off, raw_len;
 };
@@ -59,6 +61,7 @@ void hl_pbatch_reset(hl_pbatch_t *pb, const char *topic, int32_t partition,
     pb->npending = 0;
     pb->arena_len = 0;
     pb->nstates = 0;
+    pb->nalerts = 0;
     hl_strmap_clear(&pb->tickets);
     hl_strmap_clear(&pb->counters);
     hl_strmap_clear(&pb->expires);
@@ -69,6 +72,7 @@ void hl_pbatch_free(hl_pbatch_t *pb) {
     free(pb->pending);
     free(pb->arena);
     free(pb->states);
+    free(pb->alerts_off);
     hl_strmap_free(&pb->tickets);
     hl_strmap_free(&pb->counters);
     hl_strmap_free(&pb->expires);
@@ -131,7 +135,8 @@ int hl_pbatch_add_rejected(hl_pbatch_t *pb, int64_t offset, hl_reject_t reason) 
 }
 
 int hl_pbatch_add(hl_pbatch_t *pb, int64_t offset, const hl_event_t *ev,
-                  const hl_result_t *res, const char *raw, size_t raw_len) {
+                  const hl_result_t *res, const hl_who_t *who, size_t nwho, const char *raw,
+                  size_t raw_len) {
     if (pb->npending == pb->pending_cap) {
         size_t cap = pb->pending_cap ? pb->pending_cap * 2 : 1024;
         hl_pending_t *p = realloc(pb->pending, cap * sizeof *p);
@@ -156,6 +161,8 @@ int hl_pbatch_add(hl_pbatch_t *pb, int64_t offset, const hl_event_t *ev,
         p->sdept = res->dept;
         p->flags = res->flags;
         p->score = res->score;
+        for (size_t i = 0; i < nwho && i < 2; i++)
+            p->who[p->nwho++] = who[i];
         p->district = ev->district;
         p->appeal = ev->appeal;
         p->channel = ev->channel;
@@ -357,12 +364,14 @@ static void notify(const hl_batch_observer_t *obs, const hl_pbatch_t *pb, const 
                    const hl_ticket_t *t) {
     if (!obs || !obs->changed)
         return;
-    hl_change_t c = {p->type, pb->arena + p->id_off, p->id_len, p->ts, t, 0, 0, NULL, 0};
+    hl_change_t c = {p->type, pb->arena + p->id_off, p->id_len, p->ts, t, 0, 0, NULL, 0, NULL, 0};
     if (p->type == HL_EV_CREATED) {
         c.score = p->score;
         c.flags = p->flags;
         c.keywords = pb->arena + p->kw_off;
         c.nkeywords = p->kw_count;
+        c.who = p->who;
+        c.nwho = p->nwho;
     }
     obs->changed(obs->opaque, &c);
 }
@@ -428,6 +437,22 @@ int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, const hl_batch
     return 0;
 }
 
+int hl_pbatch_add_alert(hl_pbatch_t *pb, const char *json) {
+    if (pb->nalerts == pb->alerts_cap) {
+        size_t cap = pb->alerts_cap ? pb->alerts_cap * 2 : 64;
+        size_t *a = realloc(pb->alerts_off, cap * sizeof *a);
+        if (!a)
+            return -1;
+        pb->alerts_off = a;
+        pb->alerts_cap = cap;
+    }
+    size_t off = arena_put(pb, json, strlen(json));
+    if (off == SIZE_MAX)
+        return -1;
+    pb->alerts_off[pb->nalerts++] = off;
+    return 0;
+}
+
 int hl_pbatch_ops(hl_pbatch_t *pb, hl_op_fn fn, void *opaque) {
     for (size_t i = 0; i < pb->counters.count; i++) {
         const hl_strmap_entry_t *e = &pb->counters.entries[i];
@@ -453,6 +478,12 @@ int hl_pbatch_ops(hl_pbatch_t *pb, hl_op_fn fn, void *opaque) {
     for (size_t i = 0; i < pb->expires.count; i++) {
         const hl_strmap_entry_t *e = &pb->expires.entries[i];
         if (fn(opaque, HL_OP_EXPIRE, hl_strmap_key(&pb->expires, e), e->key_len, "", 0, e->value))
+            return -1;
+    }
+    snprintf(key, sizeof key, "hl:%s:alerts", pb->tag);
+    for (size_t i = 0; i < pb->nalerts; i++) {
+        const char *a = pb->arena + pb->alerts_off[i];
+        if (fn(opaque, HL_OP_LPUSH, key, strlen(key), a, strlen(a), 10000))
             return -1;
     }
     snprintf(key, sizeof key, "hl:%s:quarters", pb->tag);

@@ -15,6 +15,7 @@
 
 #include "classify/classify.h"
 #include "common/strmap.h"
+#include "ingest/alerts.h"
 #include "ingest/event.h"
 #include "ingest/lifecycle.h"
 
@@ -44,6 +45,8 @@ typedef struct hl_pbatch_s {
     hl_strmap_t counters;   /* "key\x1f" "field" -> delta */
     hl_strmap_t expires;    /* bucket key -> TTL seconds */
     hl_strmap_t quarters;   /* quarters that received tickets in this batch */
+    size_t *alerts_off;     /* alerts (JSON in the arena) written with the batch */
+    size_t nalerts, alerts_cap;
 } hl_pbatch_t;
 
 /* Resets @p pb for a new batch of @p partition of @p topic starting at stored
@@ -53,11 +56,17 @@ void hl_pbatch_reset(hl_pbatch_t *pb, const char *topic, int32_t partition,
 void hl_pbatch_free(hl_pbatch_t *pb);
 
 /* Adds an accepted event at @p offset. For `created`, @p res is its
- * classification (its keywords are copied) and @p table_version the keyword
- * table's; for other types @p raw is the message (kept to dead-letter it if
- * its ticket turns out unknown). @returns 0, or -1 when out of memory. */
+ * classification (its keywords are copied) and @p who the caller's and the
+ * enterprise's identities (0-2, for alerts); for other types @p raw is the
+ * message (kept to dead-letter it if its ticket turns out unknown).
+ * @returns 0, or -1 when out of memory. */
 int hl_pbatch_add(hl_pbatch_t *pb, int64_t offset, const hl_event_t *ev,
-                  const hl_result_t *res, const char *raw, size_t raw_len);
+                  const hl_result_t *res, const hl_who_t *who, size_t nwho, const char *raw,
+                  size_t raw_len);
+
+/* Adds an alert (JSON) to be written with the batch into the partition's
+ * alert list (the newest 10,000 are kept). @returns 0, or -1 when out of memory. */
+int hl_pbatch_add_alert(hl_pbatch_t *pb, const char *json);
 
 /* Counts a message rejected by the decoder (reason code) at @p offset. */
 int hl_pbatch_add_rejected(hl_pbatch_t *pb, int64_t offset, hl_reject_t reason);
@@ -85,6 +94,8 @@ typedef struct hl_change_s {
     unsigned flags;
     const char *keywords;     /* nkeywords NUL-terminated strings, back to back */
     size_t nkeywords;
+    const hl_who_t *who;      /* caller / enterprise identities */
+    size_t nwho;
 } hl_change_t;
 
 /* What hl_pbatch_apply() reports besides counts; any callback may be NULL. */
@@ -105,7 +116,8 @@ int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, const hl_batch
 
 /* One write of the transaction. */
 typedef enum hl_op_type_e {
-    HL_OP_HINCRBY = 'h', HL_OP_SET = 's', HL_OP_EXPIRE = 'x', HL_OP_SADD = 'a'
+    HL_OP_HINCRBY = 'h', HL_OP_SET = 's', HL_OP_EXPIRE = 'x', HL_OP_SADD = 'a',
+    HL_OP_LPUSH = 'l' /* and trim the list to its newest 10,000 */
 } hl_op_type_t;
 
 /* Lists the writes after hl_pbatch_apply(): @p fn gets (type, key, field or

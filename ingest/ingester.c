@@ -13,14 +13,31 @@
 #include <time.h>
 
 #include "common/hl.h"
+#include "common/siphash.h"
+#include "common/taxonomy.h"
+#include "ingest/alerts.h"
 #include "ingest/batch.h"
 #include "ingest/event.h"
 #include "ingest/feed.h"
 #include "ingest/kafka.h"
+#include "ingest/rfc3339.h"
 #include "store/store.h"
 
 #define OFFSET_UNKNOWN INT64_MAX /* drop everything until recovered */
 #define OFFSET_ANY (-1)          /* accept the first message, wherever */
+
+/* A new ticket that may raise alerts, collected while a batch is applied. */
+typedef struct alert_cand_s {
+    hl_pbatch_t *pb;
+    char id[HL_ID_MAX + 1];
+    int64_t ts;
+    int topic, district;
+    unsigned flags;
+    char park[HL_PARK_MAX + 1];
+    hl_who_t who[2];
+    size_t nwho;
+    size_t first_query; /* index of its first hl_zquery_t */
+} alert_cand_t;
 
 typedef struct part_s {
     int assigned;
@@ -44,6 +61,10 @@ struct hl_ingester_s {
     int64_t batch_opened_ms;
     int need_recover;
     hl_ingest_totals_t totals;
+    uint64_t alert_key[2];
+    hl_pbatch_t *applying;  /* the partition batch hl_pbatch_apply() is on */
+    alert_cand_t *cands;
+    size_t ncands, cands_cap;
     /* statistics interval */
     int64_t stats_at_ms;
     uint64_t stats_messages;
@@ -159,6 +180,7 @@ hl_ingester_t *hl_ingester_new(const hl_conf_t *conf, hl_classifier_t *clf, char
     ing->bopts.hour_ttl_s = 40 * 86400;
     ing->bopts.day_ttl_s = 400 * 86400;
     ing->bopts.table_version = ing->table_version;
+    hl_siphash_key(conf->alerts_hash_key, ing->alert_key);
     return ing;
 fail:
     ing->clf = NULL;
@@ -185,8 +207,35 @@ static void on_unknown(void *opaque, int32_t partition, int64_t offset, const ch
 /* The classified feed: one message per new ticket and per state change,
  * published from the batch that writes the counts (delivered before the
  * offsets move past it: at least once, identical when repeated). */
+static void collect_alert_candidate(hl_ingester_t *ing, const hl_change_t *c) {
+    if (!(c->flags & HL_FLAG_URGENT) && c->nwho == 0)
+        return;
+    if (ing->ncands == ing->cands_cap) {
+        size_t cap = ing->cands_cap ? ing->cands_cap * 2 : 256;
+        alert_cand_t *n = realloc(ing->cands, cap * sizeof *n);
+        if (!n) {
+            ing->need_recover = 1;
+            return;
+        }
+        ing->cands = n;
+        ing->cands_cap = cap;
+    }
+    alert_cand_t *a = &ing->cands[ing->ncands++];
+    a->pb = ing->applying;
+    snprintf(a->id, sizeof a->id, "%.*s", (int)c->id_len, c->id);
+    a->ts = c->ts;
+    a->topic = c->ticket->topic;
+    a->district = c->ticket->district;
+    a->flags = c->flags;
+    snprintf(a->park, sizeof a->park, "%s", c->ticket->park);
+    a->nwho = c->nwho > 2 ? 2 : c->nwho;
+    memcpy(a->who, c->who, a->nwho * sizeof *a->who);
+}
+
 static void on_changed(void *opaque, const hl_change_t *c) {
     hl_ingester_t *ing = opaque;
+    if (c->type == HL_EV_CREATED)
+        collect_alert_candidate(ing, c);
     if (!*ing->conf->topic_classified)
         return;
     char err[HL_ERRSTR_SIZE];
@@ -223,7 +272,17 @@ static void handle(hl_ingester_t *ing, const hl_kmsg_t *m) {
         return;
     }
     const hl_result_t *res = NULL;
+    hl_who_t who[2];
+    size_t nwho = 0;
     if (ev.type == HL_EV_CREATED) {
+        /* identities for repeat alerts: keyed hashes, the raw values go no further */
+        if (ev.caller_phone.ptr &&
+            hl_who_phone(ing->alert_key, ev.caller_phone.ptr, ev.caller_phone.len, &who[nwho]) == 0)
+            nwho++;
+        if (ev.enterprise_credit_code.ptr &&
+            hl_who_credit(ing->alert_key, ev.enterprise_credit_code.ptr,
+                          ev.enterprise_credit_code.len, &who[nwho]) == 0)
+            nwho++;
         if (hl_classify(ing->clf, ev.title.ptr, ev.title.len, ev.content.ptr, ev.content.len,
                         &ing->res)) {
             ing->need_recover = 1;
@@ -232,8 +291,110 @@ static void handle(hl_ingester_t *ing, const hl_kmsg_t *m) {
         res = &ing->res;
     }
     ing->totals.by_type[ev.type]++;
-    if (hl_pbatch_add(&ps->pb, m->offset, &ev, res, m->payload, m->len))
+    if (hl_pbatch_add(&ps->pb, m->offset, &ev, res, who, nwho, m->payload, m->len))
         ing->need_recover = 1;
+}
+
+static void hex64(uint64_t v, char *out) { snprintf(out, 17, "%016llx", (unsigned long long)v); }
+
+/* One alert: into the partition's alert list (with the batch) and onto the
+ * alerts topic. */
+static int emit_alert(hl_ingester_t *ing, const alert_cand_t *c, hl_alert_type_t type,
+                      const char *who, int64_t count) {
+    hl_alert_t a = {type, c->id, strlen(c->id), c->ts, c->topic, c->district,
+                    *c->park ? c->park : NULL, who, count};
+    char err[HL_ERRSTR_SIZE];
+    char *json = hl_alert_render(&a);
+    int rc = !json || hl_pbatch_add_alert(c->pb, json) ||
+             hl_kafka_produce(ing->kafka, ing->conf->topic_alerts, c->id, strlen(c->id), json,
+                              strlen(json), err, sizeof err);
+    free(json);
+    return rc ? -1 : 0;
+}
+
+/* Asks Redis how often each new ticket's caller or enterprise filed on its
+ * topic lately and how many callers filed on it in its district or park
+ * today, then emits the alerts the rules give (ingest/alerts.h). */
+static int raise_alerts(hl_ingester_t *ing, char *err, size_t errsize) {
+    if (!ing->ncands)
+        return 0;
+    hl_zquery_t *qs = calloc(ing->ncands * 4, sizeof *qs);
+    if (!qs)
+        return -1;
+    size_t nq = 0;
+    int64_t window = ing->conf->alerts_repeat_days * 86400;
+    for (size_t i = 0; i < ing->ncands; i++) {
+        alert_cand_t *c = &ing->cands[i];
+        c->first_query = nq;
+        hl_cst_t day;
+        hl_cst_from_unix(c->ts, &day);
+        char h[17];
+        for (size_t w = 0; w < c->nwho; w++) { /* repeats of this caller / enterprise */
+            hl_zquery_t *q = &qs[nq++];
+            hex64(c->who[w].hash, h);
+            snprintf(q->key, sizeof q->key, "hl:who:%s:%s:%s", ing->conf->topic_tickets, h,
+                     hl_topics[c->topic].code);
+            snprintf(q->member, sizeof q->member, "%s", c->id);
+            q->score = c->ts;
+            q->ttl_s = window + 86400;
+            q->count_min = c->ts - window;
+            q->count_max = c->ts;
+        }
+        if (c->nwho) { /* many callers, one topic, one place, one day */
+            hex64(c->who[0].hash, h);
+            for (int place = 0; place < (*c->park ? 2 : 1); place++) {
+                hl_zquery_t *q = &qs[nq++];
+                char where[40];
+                if (place == 0)
+                    snprintf(where, sizeof where, "d:%s", hl_districts[c->district].code);
+                else
+                    snprintf(where, sizeof where, "p:%016llx",
+                             (unsigned long long)hl_siphash(ing->alert_key, c->park, strlen(c->park)));
+                snprintf(q->key, sizeof q->key, "hl:crowd:%s:%s:%s:%04d%02d%02d",
+                         ing->conf->topic_tickets, where, hl_topics[c->topic].code, day.year,
+                         day.month, day.day);
+                snprintf(q->member, sizeof q->member, "%s", h);
+                q->score = c->ts;
+                q->keep_min = 1;
+                q->ttl_s = 2 * 86400;
+                q->count_min = 0;
+                q->count_max = c->ts;
+            }
+        }
+    }
+    int rc = 0;
+    if (hl_store_zcount(ing->store, qs, nq, err, errsize)) {
+        rc = -1;
+        goto out;
+    }
+    for (size_t i = 0; i < ing->ncands && rc == 0; i++) {
+        const alert_cand_t *c = &ing->cands[i];
+        size_t q = c->first_query;
+        hl_alert_type_t best = HL_ALERT_NONE;
+        int64_t best_count = 0;
+        const char *best_who = NULL;
+        for (size_t w = 0; w < c->nwho; w++, q++) {
+            hl_alert_type_t t = hl_alert_repeat(qs[q].count);
+            if (t != HL_ALERT_NONE && qs[q].count > best_count) {
+                best = t;
+                best_count = qs[q].count;
+                best_who = c->who[w].masked;
+            }
+        }
+        if (best != HL_ALERT_NONE)
+            rc |= emit_alert(ing, c, best, best_who, best_count);
+        for (int place = 0; c->nwho && place < (*c->park ? 2 : 1); place++, q++)
+            if (hl_alert_cluster(qs[q].count, qs[q].member_score == c->ts,
+                                 ing->conf->alerts_cluster_callers))
+                rc |= emit_alert(ing, c, HL_ALERT_CLUSTER, NULL, qs[q].count);
+        if (c->flags & HL_FLAG_URGENT)
+            rc |= emit_alert(ing, c, HL_ALERT_URGENT, c->nwho ? c->who[0].masked : NULL, 1);
+    }
+    if (rc)
+        hl_seterr(err, errsize, "could not queue an alert");
+out:
+    free(qs);
+    return rc;
 }
 
 /* Writes the open batch. @returns 0, or -1 when it could not be written
@@ -260,9 +421,17 @@ static int flush_batch(hl_ingester_t *ing) {
         goto out;
     }
     hl_batch_observer_t obs = {on_unknown, on_changed, ing};
-    for (size_t i = 0; i < n; i++)
+    ing->ncands = 0;
+    for (size_t i = 0; i < n; i++) {
+        ing->applying = pbs[i];
         if (hl_pbatch_apply(pbs[i], &ing->bopts, &obs))
             goto out;
+    }
+    if (raise_alerts(ing, err, sizeof err)) {
+        hl_log("WARN", "alerts: %s", err);
+        ing->totals.redis_failures++;
+        goto out;
+    }
     /* dead letters and feed messages must be delivered before the offsets
      * move past them */
     if (hl_kafka_flush(ing->kafka, 30000, err, sizeof err)) {
@@ -467,6 +636,7 @@ void hl_ingester_destroy(hl_ingester_t *ing) {
         hl_pbatch_free(&ing->parts[p].pb);
     free(ing->parts);
     hl_store_destroy(ing->store);
+    free(ing->cands);
     hl_result_free(&ing->res);
     hl_event_parser_destroy(ing->parser);
     hl_classifier_destroy(ing->clf);

@@ -22,7 +22,8 @@ static const char commit_lua[] =
     "  if op == 'h' then redis.call('HINCRBY', k, ARGV[i+2], ARGV[i+3])\n"
     "  elseif op == 's' then redis.call('SET', k, ARGV[i+2])\n"
     "  elseif op == 'x' then redis.call('EXPIRE', k, ARGV[i+3])\n"
-    "  elseif op == 'a' then redis.call('SADD', k, ARGV[i+2]) end\n"
+    "  elseif op == 'a' then redis.call('SADD', k, ARGV[i+2])\n"
+    "  elseif op == 'l' then redis.call('LPUSH', k, ARGV[i+2]); redis.call('LTRIM', k, 0, ARGV[i+3] - 1) end\n"
     "end\n"
     "redis.call('SET', KEYS[1], ARGV[2])\n"
     "return {1}\n";
@@ -410,6 +411,46 @@ out:
     if (err && err != HL_ERR_REDIS)
         drop(st);
     return err;
+}
+
+hl_err_t hl_store_zcount(hl_store_t *st, hl_zquery_t *qs, size_t n, char *errstr,
+                         size_t errstr_size) {
+    hl_err_t err = connect_if_needed(st, errstr, errstr_size);
+    if (err || n == 0)
+        return err;
+    /* every addition first, then every count: the answers do not depend on
+     * the order of the queries within the batch */
+    for (size_t i = 0; i < n; i++) {
+        hl_zquery_t *q = &qs[i];
+        redisAppendCommand(st->c, q->keep_min ? "ZADD %s LT %lld %s" : "ZADD %s %lld %s", q->key,
+                           (long long)q->score, q->member);
+        redisAppendCommand(st->c, "EXPIRE %s %lld", q->key, (long long)q->ttl_s);
+    }
+    for (size_t i = 0; i < n; i++) {
+        hl_zquery_t *q = &qs[i];
+        redisAppendCommand(st->c, "ZCOUNT %s %lld %lld", q->key, (long long)q->count_min,
+                           (long long)q->count_max);
+        redisAppendCommand(st->c, "ZSCORE %s %s", q->key, q->member);
+    }
+    st->round_trips++;
+    st->commands += 4 * n;
+    for (size_t i = 0; i < 4 * n; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(st->c, (void **)&r) != REDIS_OK || !r || r->type == REDIS_REPLY_ERROR) {
+            err = fail(st, errstr, errstr_size, "alert counts", r);
+            freeReplyObject(r);
+            return err;
+        }
+        if (i >= 2 * n) {
+            hl_zquery_t *q = &qs[(i - 2 * n) / 2];
+            if ((i - 2 * n) % 2 == 0)
+                q->count = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+            else
+                q->member_score = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : -1;
+        }
+        freeReplyObject(r);
+    }
+    return HL_OK;
 }
 
 void hl_store_counts(const hl_store_t *st, uint64_t *round_trips, uint64_t *commands) {

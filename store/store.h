@@ -46,6 +46,28 @@ hl_err_t hl_store_load_states(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n,
 hl_err_t hl_store_commit(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, int *stale,
                          char *errstr, size_t errstr_size);
 
+/* One question for alerts, asked of an idempotent sorted set: add @p member
+ * with @p score (keep_min: keep the member's earliest score), give the key a
+ * TTL, then count members scored in [count_min, count_max] and read the
+ * member's score back. Replaying the same additions changes nothing. */
+typedef struct hl_zquery_s {
+    char key[160];
+    char member[80];
+    int64_t score;
+    int keep_min;
+    int64_t ttl_s;
+    int64_t count_min, count_max;
+    int64_t count;        /* out */
+    int64_t member_score; /* out */
+} hl_zquery_t;
+
+/* Asks every query in one pipelined round trip: all additions, then all
+ * counts. Keys lie outside the partitions' hash tags (a caller's tickets
+ * span partitions).
+ * @returns HL_OK or HL_ERR_REDIS. */
+hl_err_t hl_store_zcount(hl_store_t *st, hl_zquery_t *qs, size_t n, char *errstr,
+                         size_t errstr_size);
+
 /* Round trips and commands sent since creation. */
 void hl_store_counts(const hl_store_t *st, uint64_t *round_trips, uint64_t *commands);
 

@@ -170,18 +170,18 @@ static int test_batch_aggregates(void) {
     c.channel = HL_CH_PHONE;
     c.park.ptr = "镇江经济技术开发区";
     c.park.len = strlen(c.park.ptr);
-    TEST_ASSERT(hl_pbatch_add(&pb, 41, &c, &res, "{}", 2) == 0, "add");
-    TEST_ASSERT(hl_pbatch_add(&pb, 42, &c, &res, "{}", 2) == 0, "add repeat");
+    TEST_ASSERT(hl_pbatch_add(&pb, 41, &c, &res, NULL, 0, "{}", 2) == 0, "add");
+    TEST_ASSERT(hl_pbatch_add(&pb, 42, &c, &res, NULL, 0, "{}", 2) == 0, "add repeat");
     hl_event_t d = {0};
     d.type = HL_EV_DISPATCHED;
     d.id = c.id;
     d.ts = c.ts + 60;
     d.department = 10; /* HOUSING */
-    TEST_ASSERT(hl_pbatch_add(&pb, 43, &d, NULL, "{d}", 3) == 0, "add dispatched");
+    TEST_ASSERT(hl_pbatch_add(&pb, 43, &d, NULL, NULL, 0, "{d}", 3) == 0, "add dispatched");
     hl_event_t u = d;
     u.id.ptr = "NOPE";
     u.id.len = 4;
-    TEST_ASSERT(hl_pbatch_add(&pb, 44, &u, NULL, "{u}", 3) == 0, "add unknown");
+    TEST_ASSERT(hl_pbatch_add(&pb, 44, &u, NULL, NULL, 0, "{u}", 3) == 0, "add unknown");
     TEST_ASSERT(hl_pbatch_add_rejected(&pb, 45, HL_REJECT_INVALID_JSON) == 0, "rejected");
     TEST_ASSERT(pb.next_offset == 46 && pb.events == 5, "offsets %lld", (long long)pb.next_offset);
     TEST_ASSERT(hl_pbatch_set_state(&pb, "T1", 2, NULL, 0) == 0, "state");
