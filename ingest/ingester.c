@@ -1,8 +1,9 @@
 /* ingester.c: the consume -> decode -> classify -> batch -> commit loop.
  *
- * Exactly once: a partition's events are applied to Redis only by the Lua
- * transaction that also moves its stored offset, and only if that offset is
- * still the one the batch started from. Whatever fails (Redis, Kafka, a
+ * Exactly once: a partition's events are applied to Redis only by the
+ * MULTI/EXEC transaction that also moves its stored offset, and only if that
+ * offset (WATCHed when the batch's ticket states were read) is still the one
+ * the batch started from. Whatever fails (Redis, Kafka, a
  * rebalance, a crash), the in-memory batch is dropped and consumption
  * restarts from the stored offsets, so every event's effect lands once. */
 #include "ingest/ingester.h"
@@ -415,11 +416,18 @@ static int flush_batch(hl_ingester_t *ing) {
         rc = 0;
         goto out;
     }
-    if (hl_store_load_states(ing->store, pbs, n, err, sizeof err)) {
+    if (hl_store_load_states(ing->store, pbs, n, stale, err, sizeof err)) {
         hl_log("WARN", "loading ticket states: %s", err);
         ing->totals.redis_failures++;
         goto out;
     }
+    for (size_t i = 0; i < n; i++)
+        if (stale[i]) {
+            hl_log("WARN", "partition %d: stored offset moved on (another ingester owns it): "
+                           "batch dropped", (int)pbs[i]->partition);
+            ing->totals.stale_batches++;
+            goto out;
+        }
     hl_batch_observer_t obs = {on_unknown, on_changed, ing};
     ing->ncands = 0;
     for (size_t i = 0; i < n; i++) {
@@ -440,26 +448,21 @@ static int flush_batch(hl_ingester_t *ing) {
     }
     if (ing->need_recover)
         goto out;
-    if (hl_store_commit(ing->store, pbs, n, stale, err, sizeof err)) {
+    hl_err_t cerr = hl_store_commit(ing->store, pbs, n, err, sizeof err);
+    if (cerr) {
         hl_log("WARN", "writing the batch: %s", err);
-        ing->totals.redis_failures++;
+        if (cerr == HL_ERR_STALE)
+            ing->totals.stale_batches++;
+        else
+            ing->totals.redis_failures++;
         goto out;
     }
     rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (stale[i]) {
-            hl_log("WARN", "partition %d: stored offset moved on (another ingester owns it): "
-                           "batch not written", (int)pbs[i]->partition);
-            ing->totals.stale_batches++;
-            rc = -1;
-            continue;
-        }
+    for (size_t i = 0; i < n; i++)
         hl_pbatch_reset(pbs[i], ing->conf->topic_tickets, pbs[i]->partition,
                         pbs[i]->next_offset);
-    }
     ing->totals.batches++;
-    if (rc == 0)
-        ing->batch_events = 0;
+    ing->batch_events = 0;
     ing->last_batch_ms = (double)(now_ms() - t0);
 out:
     free(pbs);

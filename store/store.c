@@ -1,6 +1,7 @@
-/* store.c: hiredis I/O. The batch transaction is one Lua script per
- * partition: compare the stored offset, apply every write, store the new
- * offset; all partitions' scripts go in one pipelined round trip. */
+/* store.c: hiredis I/O. A batch takes two round trips: WATCH and read each
+ * partition's stored offset together with the ticket states; then one
+ * MULTI ... EXEC with every write and the new offsets, which Redis refuses
+ * if any WATCHed offset moved in between. */
 #include "store/store.h"
 
 #include <hiredis/hiredis.h>
@@ -11,28 +12,11 @@
 
 #include "common/strmap.h"
 
-/* KEYS[1] offset key, KEYS[2..] written keys; ARGV[1] expected offset ("" =
- * none stored), ARGV[2] new offset, then groups of four: op, key index,
- * field or value, number. Returns {1} applied or {0, stored} stale. */
-static const char commit_lua[] =
-    "local cur = redis.call('GET', KEYS[1]) or ''\n"
-    "if cur ~= ARGV[1] then return {0, cur} end\n"
-    "for i = 3, #ARGV, 4 do\n"
-    "  local op, k = ARGV[i], KEYS[tonumber(ARGV[i+1])]\n"
-    "  if op == 'h' then redis.call('HINCRBY', k, ARGV[i+2], ARGV[i+3])\n"
-    "  elseif op == 's' then redis.call('SET', k, ARGV[i+2])\n"
-    "  elseif op == 'x' then redis.call('EXPIRE', k, ARGV[i+3])\n"
-    "  elseif op == 'a' then redis.call('SADD', k, ARGV[i+2])\n"
-    "  elseif op == 'l' then redis.call('LPUSH', k, ARGV[i+2]); redis.call('LTRIM', k, 0, ARGV[i+3] - 1) end\n"
-    "end\n"
-    "redis.call('SET', KEYS[1], ARGV[2])\n"
-    "return {1}\n";
-
 struct hl_store_s {
     char *host, *password;
     int port, timeout_ms;
     redisContext *c;
-    char sha[41];
+    int watching; /* the offsets of the batch being written are WATCHed on c */
     uint64_t round_trips, commands;
 };
 
@@ -65,6 +49,7 @@ static void drop(hl_store_t *st) {
     if (st->c)
         redisFree(st->c);
     st->c = NULL;
+    st->watching = 0;
 }
 
 /* Fails the call: the connection is dropped, to be rebuilt on the next. */
@@ -104,15 +89,6 @@ static hl_err_t connect_if_needed(hl_store_t *st, char *errstr, size_t errstr_si
         }
         freeReplyObject(reply);
     }
-    reply = redisCommand(st->c, "SCRIPT LOAD %s", commit_lua);
-    if (!reply || reply->type != REDIS_REPLY_STRING || reply->len != 40) {
-        hl_err_t e = fail(st, errstr, errstr_size, "SCRIPT LOAD", reply);
-        freeReplyObject(reply);
-        return e;
-    }
-    memcpy(st->sha, reply->str, 40);
-    st->sha[40] = '\0';
-    freeReplyObject(reply);
     return HL_OK;
 }
 
@@ -207,12 +183,6 @@ static int argv_push(argv_t *a, const char *s, size_t len) {
     return 0;
 }
 
-static int argv_num(argv_t *a, int64_t n) {
-    char tmp[24];
-    int l = snprintf(tmp, sizeof tmp, "%lld", (long long)n);
-    return argv_push(a, tmp, (size_t)l);
-}
-
 static void argv_resolve(argv_t *a) {
     for (size_t i = 0; i < a->n; i++)
         a->v[i] = a->buf + a->off[i];
@@ -239,11 +209,20 @@ static void push_ticket_key(void *opaque, const char *id, size_t len) {
         ctx->failed = 1;
 }
 
-hl_err_t hl_store_load_states(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, char *errstr,
-                              size_t errstr_size) {
+hl_err_t hl_store_load_states(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, int *stale,
+                              char *errstr, size_t errstr_size) {
     hl_err_t err = connect_if_needed(st, errstr, errstr_size);
     if (err)
         return err;
+    /* WATCH each partition's offset and read it: the transaction that
+     * writes the batch (hl_store_commit) applies only if none moved */
+    char key[256];
+    for (size_t i = 0; i < n; i++) {
+        hl_key_offset(pbs[i]->tag, key, sizeof key);
+        redisAppendCommand(st->c, "WATCH %s", key);
+        redisAppendCommand(st->c, "GET %s", key);
+    }
+    st->commands += 2 * n;
     argv_t *argvs = calloc(n ? n : 1, sizeof *argvs);
     if (!argvs) {
         hl_seterr(errstr, errstr_size, "out of memory");
@@ -265,9 +244,25 @@ hl_err_t hl_store_load_states(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n,
         redisAppendCommandArgv(st->c, (int)argvs[i].n, argvs[i].v, argvs[i].len);
         sent++;
     }
-    if (sent)
-        st->round_trips++;
+    st->round_trips++;
     st->commands += sent;
+    for (size_t i = 0; i < n; i++) {
+        redisReply *w = NULL, *g = NULL;
+        int ok = redisGetReply(st->c, (void **)&w) == REDIS_OK && w && w->type == REDIS_REPLY_STATUS &&
+                 redisGetReply(st->c, (void **)&g) == REDIS_OK && g &&
+                 (g->type == REDIS_REPLY_NIL || g->type == REDIS_REPLY_STRING);
+        if (!ok) {
+            err = fail(st, errstr, errstr_size, "WATCH/GET offset", g ? g : w);
+            freeReplyObject(w);
+            freeReplyObject(g);
+            goto out;
+        }
+        int64_t stored = g->type == REDIS_REPLY_NIL ? -1 : strtoll(g->str, NULL, 10);
+        stale[i] = stored != pbs[i]->start_offset;
+        freeReplyObject(w);
+        freeReplyObject(g);
+    }
+    st->watching = 1;
     for (size_t i = 0; i < n; i++) {
         if (argvs[i].n <= 1)
             continue;
@@ -307,109 +302,100 @@ out:
     return err;
 }
 
-typedef struct ops_ctx_s {
-    argv_t keys, args;
-    hl_strmap_t key_index; /* key -> its 1-based KEYS index */
-} ops_ctx_t;
-
-static int key_index(ops_ctx_t *ctx, const char *key, size_t key_len, int64_t *index) {
-    int created = 0;
-    hl_strmap_entry_t *e = hl_strmap_get(&ctx->key_index, key, key_len, &created);
-    if (!e)
-        return -1;
-    if (created) {
-        if (argv_push(&ctx->keys, key, key_len))
-            return -1;
-        e->value = (int64_t)ctx->keys.n;
+/* Queues one write as a native command inside MULTI. */
+static int queue_op(void *opaque, hl_op_type_t type, const char *key, size_t key_len,
+                    const char *arg, size_t arg_len, int64_t num) {
+    hl_store_t *st = opaque;
+    char n[24];
+    size_t nl = (size_t)snprintf(n, sizeof n, "%lld", (long long)num);
+    switch (type) {
+    case HL_OP_HINCRBY: {
+        const char *v[] = {"HINCRBY", key, arg, n};
+        size_t l[] = {7, key_len, arg_len, nl};
+        redisAppendCommandArgv(st->c, 4, v, l);
+        break;
     }
-    *index = e->value;
+    case HL_OP_SET: {
+        const char *v[] = {"SET", key, arg};
+        size_t l[] = {3, key_len, arg_len};
+        redisAppendCommandArgv(st->c, 3, v, l);
+        break;
+    }
+    case HL_OP_EXPIRE: {
+        const char *v[] = {"EXPIRE", key, n};
+        size_t l[] = {6, key_len, nl};
+        redisAppendCommandArgv(st->c, 3, v, l);
+        break;
+    }
+    case HL_OP_SADD: {
+        const char *v[] = {"SADD", key, arg};
+        size_t l[] = {4, key_len, arg_len};
+        redisAppendCommandArgv(st->c, 3, v, l);
+        break;
+    }
+    case HL_OP_LPUSH: {
+        const char *v[] = {"LPUSH", key, arg};
+        size_t l[] = {5, key_len, arg_len};
+        redisAppendCommandArgv(st->c, 3, v, l);
+        char last[24];
+        size_t ll = (size_t)snprintf(last, sizeof last, "%lld", (long long)(num - 1));
+        const char *t[] = {"LTRIM", key, "0", last};
+        size_t tl[] = {5, key_len, 1, ll};
+        redisAppendCommandArgv(st->c, 4, t, tl);
+        st->commands++;
+        break;
+    }
+    }
+    st->commands++;
     return 0;
 }
 
-static int on_op(void *opaque, hl_op_type_t type, const char *key, size_t key_len,
-                 const char *arg, size_t arg_len, int64_t num) {
-    ops_ctx_t *ctx = opaque;
-    int64_t index;
-    char op = (char)type;
-    if (key_index(ctx, key, key_len, &index) || argv_push(&ctx->args, &op, 1) ||
-        argv_num(&ctx->args, index) || argv_push(&ctx->args, arg, arg_len) ||
-        argv_num(&ctx->args, num))
-        return -1;
-    return 0;
-}
-
-/* Builds "EVALSHA sha numkeys offkey keys... expected new ops..." for @p pb. */
-static int build_commit(const hl_store_t *st, hl_pbatch_t *pb, argv_t *cmd) {
-    ops_ctx_t ctx = {0};
+hl_err_t hl_store_commit(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, char *errstr,
+                         size_t errstr_size) {
+    if (!st->c || !st->watching) {
+        /* the connection was rebuilt since the offsets were read: the
+         * condition can no longer be checked, so nothing is written */
+        hl_seterr(errstr, errstr_size, "redis %s:%d: connection lost since the offsets were read",
+                  st->host, st->port);
+        return HL_ERR_REDIS;
+    }
+    uint64_t before = st->commands;
+    redisAppendCommand(st->c, "MULTI");
     char key[256];
-    int64_t index;
-    int r = -1;
-    size_t kl = hl_key_offset(pb->tag, key, sizeof key);
-    if (key_index(&ctx, key, kl, &index) || hl_pbatch_ops(pb, on_op, &ctx))
-        goto out;
-    argv_resolve(&ctx.keys);
-    argv_resolve(&ctx.args);
-    if (argv_push(cmd, "EVALSHA", 7) || argv_push(cmd, st->sha, 40) ||
-        argv_num(cmd, (int64_t)ctx.keys.n))
-        goto out;
-    for (size_t i = 0; i < ctx.keys.n; i++)
-        if (argv_push(cmd, ctx.keys.v[i], ctx.keys.len[i]))
-            goto out;
-    if ((pb->start_offset >= 0 ? argv_num(cmd, pb->start_offset) : argv_push(cmd, "", 0)) ||
-        argv_num(cmd, pb->next_offset))
-        goto out;
-    for (size_t i = 0; i < ctx.args.n; i++)
-        if (argv_push(cmd, ctx.args.v[i], ctx.args.len[i]))
-            goto out;
-    argv_resolve(cmd);
-    r = 0;
-out:
-    argv_free(&ctx.keys);
-    argv_free(&ctx.args);
-    hl_strmap_free(&ctx.key_index);
-    return r;
-}
-
-hl_err_t hl_store_commit(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, int *stale,
-                         char *errstr, size_t errstr_size) {
-    hl_err_t err = connect_if_needed(st, errstr, errstr_size);
-    if (err)
-        return err;
-    argv_t *cmds = calloc(n ? n : 1, sizeof *cmds);
-    if (!cmds) {
-        hl_seterr(errstr, errstr_size, "out of memory");
-        return HL_ERR_NOMEM;
-    }
     for (size_t i = 0; i < n; i++) {
-        stale[i] = 0;
-        if (build_commit(st, pbs[i], &cmds[i])) {
-            hl_seterr(errstr, errstr_size, "out of memory");
-            err = HL_ERR_NOMEM;
-            goto out;
-        }
+        hl_pbatch_ops(pbs[i], queue_op, st);
+        hl_key_offset(pbs[i]->tag, key, sizeof key);
+        redisAppendCommand(st->c, "SET %s %lld", key, (long long)pbs[i]->next_offset);
+        st->commands++;
     }
-    for (size_t i = 0; i < n; i++)
-        redisAppendCommandArgv(st->c, (int)cmds[i].n, cmds[i].v, cmds[i].len);
+    redisAppendCommand(st->c, "EXEC");
+    st->commands += 2;
     st->round_trips++;
-    st->commands += n;
-    for (size_t i = 0; i < n; i++) {
-        redisReply *reply = NULL;
-        if (redisGetReply(st->c, (void **)&reply) != REDIS_OK || !reply ||
-            reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
-            reply->element[0]->type != REDIS_REPLY_INTEGER) {
-            err = fail(st, errstr, errstr_size, "commit script", reply);
-            freeReplyObject(reply);
-            goto out;
+    st->watching = 0;
+    /* MULTI, every queued command, EXEC */
+    uint64_t replies = st->commands - before;
+    hl_err_t err = HL_OK;
+    for (uint64_t i = 0; i < replies; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(st->c, (void **)&r) != REDIS_OK || !r) {
+            freeReplyObject(r);
+            return fail(st, errstr, errstr_size, "commit", NULL);
         }
-        stale[i] = reply->element[0]->integer == 0;
-        freeReplyObject(reply);
+        if (i + 1 < replies) {
+            if (r->type == REDIS_REPLY_ERROR && !err) /* refused while queueing */
+                err = fail(st, errstr, errstr_size, "queueing the batch", r);
+        } else if (!err) {
+            if (r->type == REDIS_REPLY_NIL) {
+                hl_seterr(errstr, errstr_size, "an offset moved on while the batch was built");
+                err = HL_ERR_STALE;
+            } else if (r->type != REDIS_REPLY_ARRAY) {
+                err = fail(st, errstr, errstr_size, "EXEC", r);
+            }
+        }
+        freeReplyObject(r);
+        if (err == HL_ERR_REDIS)
+            return err;
     }
-out:
-    for (size_t i = 0; i < n; i++)
-        argv_free(&cmds[i]);
-    free(cmds);
-    if (err && err != HL_ERR_REDIS)
-        drop(st);
     return err;
 }
 

@@ -1,6 +1,7 @@
 /* store.h: the Redis side of the ingester (the only user of hiredis in the
  * service): stored offsets, ticket states, and the conditional transaction
- * that writes a batch's counters together with its new offset. An opaque
+ * (WATCH + MULTI/EXEC) that writes a batch's counters together with its new
+ * offsets. An opaque
  * handle over one redisContext, rebuilt after any connection error. */
 #ifndef HL_STORE_H
 #define HL_STORE_H
@@ -33,18 +34,21 @@ hl_err_t hl_store_ping(hl_store_t *st, char *errstr, size_t errstr_size);
 hl_err_t hl_store_get_offset(hl_store_t *st, const char *tag, int64_t *offset,
                              char *errstr, size_t errstr_size);
 
-/* Loads the states of every ticket the batches name (one round trip). */
-hl_err_t hl_store_load_states(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n,
+/* Loads the states of every ticket the batches name, WATCHes each
+ * partition's stored offset and sets stale[i] when it is no longer the
+ * batch's start offset (another ingester moved the partition on). One round
+ * trip. */
+hl_err_t hl_store_load_states(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, int *stale,
                               char *errstr, size_t errstr_size);
 
-/* Writes each batch's changes and new offset atomically, each only if its
- * stored offset still equals the batch's start offset (one round trip for
- * all). stale[i] is set to 1 for a batch that was refused because another
- * ingester moved the partition on (its changes are not written).
- * @returns HL_OK, or HL_ERR_REDIS when Redis failed (nothing is known to be
- * written: the caller re-reads the offsets). */
-hl_err_t hl_store_commit(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, int *stale,
-                         char *errstr, size_t errstr_size);
+/* Writes every batch's changes and new offsets in one MULTI/EXEC (one round
+ * trip) that applies only if no offset WATCHed by hl_store_load_states() on
+ * this connection has changed since.
+ * @returns HL_OK; HL_ERR_STALE when an offset moved (nothing written); or
+ * HL_ERR_REDIS when Redis failed or the connection was rebuilt in between
+ * (nothing written, or not known: the caller re-reads the offsets). */
+hl_err_t hl_store_commit(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, char *errstr,
+                         size_t errstr_size);
 
 /* One question for alerts, asked of an idempotent sorted set: add @p member
  * with @p score (keep_min: keep the member's earliest score), give the key a

@@ -1,0 +1,223 @@
+/* query_buckets.c: SMEMBERS hl:partitions, then one pipeline of HGETALL (or
+ * LRANGE) over every (partition, suffix). */
+#include "store/query_buckets.h"
+
+#include <hiredis/hiredis.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+struct hl_qb_s {
+    redisContext *c;
+    char *host, *password;
+    int port, timeout_ms;
+};
+
+static hl_err_t connect_qb(hl_qb_t *qb, char *errstr, size_t errstr_size) {
+    struct timeval tv = {qb->timeout_ms / 1000, (qb->timeout_ms % 1000) * 1000};
+    redisContext *c = redisConnectWithTimeout(qb->host, qb->port, tv);
+    if (!c || c->err) {
+        hl_seterr(errstr, errstr_size, "redis %s:%d: %s", qb->host, qb->port,
+                  c ? c->errstr : "out of memory");
+        redisFree(c);
+        return HL_ERR_REDIS;
+    }
+    redisSetTimeout(c, tv);
+    if (qb->password && *qb->password) {
+        redisReply *r = redisCommand(c, "AUTH %s", qb->password);
+        if (!r || r->type == REDIS_REPLY_ERROR) {
+            hl_seterr(errstr, errstr_size, "redis AUTH: %s", r ? r->str : c->errstr);
+            freeReplyObject(r);
+            redisFree(c);
+            return HL_ERR_REDIS;
+        }
+        freeReplyObject(r);
+    }
+    qb->c = c;
+    return HL_OK;
+}
+
+hl_qb_t *hl_qb_new(const hl_query_opts_t *opts, char *errstr, size_t errstr_size) {
+    hl_qb_t *qb = calloc(1, sizeof *qb);
+    if (!qb || !(qb->host = strdup(opts->host ? opts->host : "127.0.0.1")) ||
+        !(qb->password = strdup(opts->password ? opts->password : ""))) {
+        hl_seterr(errstr, errstr_size, "out of memory");
+        hl_qb_destroy(qb);
+        return NULL;
+    }
+    qb->port = opts->port;
+    qb->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 2000;
+    if (connect_qb(qb, errstr, errstr_size)) {
+        hl_qb_destroy(qb);
+        return NULL;
+    }
+    return qb;
+}
+
+void hl_qb_destroy(hl_qb_t *qb) {
+    if (!qb)
+        return;
+    if (qb->c)
+        redisFree(qb->c);
+    free(qb->host);
+    free(qb->password);
+    free(qb);
+}
+
+/* The context, reconnected when the last call broke it. */
+static hl_err_t ready(hl_qb_t *qb, char *errstr, size_t errstr_size) {
+    if (qb->c && !qb->c->err)
+        return HL_OK;
+    if (qb->c)
+        redisFree(qb->c);
+    qb->c = NULL;
+    return connect_qb(qb, errstr, errstr_size);
+}
+
+static hl_err_t broken(hl_qb_t *qb, const char *what, redisReply *r, char *errstr,
+                       size_t errstr_size) {
+    hl_seterr(errstr, errstr_size, "redis %s: %s", what,
+              r && r->type == REDIS_REPLY_ERROR ? r->str
+                                                : (qb->c->err ? qb->c->errstr : "unexpected reply"));
+    freeReplyObject(r);
+    /* the pipeline's state is unknown: drop the connection */
+    redisFree(qb->c);
+    qb->c = NULL;
+    return HL_ERR_REDIS;
+}
+
+/* Tags "{topic:p}" of the topic's partitions. */
+static hl_err_t tags(hl_qb_t *qb, const char *topic, redisReply **out, char *errstr,
+                     size_t errstr_size) {
+    hl_err_t err = ready(qb, errstr, errstr_size);
+    if (err)
+        return err;
+    redisReply *r = redisCommand(qb->c, "SMEMBERS hl:partitions");
+    if (!r || r->type != REDIS_REPLY_ARRAY)
+        return broken(qb, "SMEMBERS", r, errstr, errstr_size);
+    size_t tl = strlen(topic), n = 0;
+    for (size_t i = 0; i < r->elements; i++) {
+        redisReply *e = r->element[i];
+        if (e->type == REDIS_REPLY_STRING && e->len > tl + 2 && e->str[0] == '{' &&
+            memcmp(e->str + 1, topic, tl) == 0 && e->str[tl + 1] == ':')
+            r->element[n++] = e;
+        else
+            freeReplyObject(e);
+    }
+    r->elements = n;
+    *out = r;
+    return HL_OK;
+}
+
+hl_err_t hl_qb_sum(hl_qb_t *qb, const char *topic, const char *const *suffixes, size_t n,
+                   int each, hl_strmap_t *out, char *errstr, size_t errstr_size) {
+    for (size_t i = 0; i < (each ? n : 1); i++)
+        hl_strmap_clear(&out[i]);
+    redisReply *t;
+    hl_err_t err = tags(qb, topic, &t, errstr, errstr_size);
+    if (err)
+        return err;
+    for (size_t s = 0; s < n; s++)
+        for (size_t p = 0; p < t->elements; p++)
+            redisAppendCommand(qb->c, "HGETALL hl:%b:%s", t->element[p]->str, t->element[p]->len,
+                               suffixes[s]);
+    for (size_t s = 0; s < n && !err; s++) {
+        hl_strmap_t *m = &out[each ? s : 0];
+        for (size_t p = 0; p < t->elements && !err; p++) {
+            redisReply *r = NULL;
+            if (redisGetReply(qb->c, (void **)&r) != REDIS_OK || !r || r->type != REDIS_REPLY_ARRAY) {
+                err = broken(qb, "HGETALL", r, errstr, errstr_size);
+                break;
+            }
+            for (size_t k = 0; k + 1 < r->elements; k += 2) {
+                hl_strmap_entry_t *e = hl_strmap_get(m, r->element[k]->str, r->element[k]->len, NULL);
+                if (!e) {
+                    hl_seterr(errstr, errstr_size, "out of memory");
+                    err = HL_ERR_NOMEM;
+                    break;
+                }
+                e->value += strtoll(r->element[k + 1]->str, NULL, 10);
+            }
+            freeReplyObject(r);
+        }
+    }
+    if (err == HL_ERR_NOMEM) { /* the rest of the pipeline is unread */
+        redisFree(qb->c);
+        qb->c = NULL;
+    }
+    freeReplyObject(t);
+    return err;
+}
+
+hl_err_t hl_qb_lists(hl_qb_t *qb, const char *topic, const char *suffix, long max,
+                     hl_qb_texts_t *out, char *errstr, size_t errstr_size) {
+    memset(out, 0, sizeof *out);
+    redisReply *t;
+    hl_err_t err = tags(qb, topic, &t, errstr, errstr_size);
+    if (err)
+        return err;
+    for (size_t p = 0; p < t->elements; p++)
+        redisAppendCommand(qb->c, "LRANGE hl:%b:%s 0 %ld", t->element[p]->str, t->element[p]->len,
+                           suffix, max - 1);
+    size_t cap = 0;
+    for (size_t p = 0; p < t->elements && !err; p++) {
+        redisReply *r = NULL;
+        if (redisGetReply(qb->c, (void **)&r) != REDIS_OK || !r || r->type != REDIS_REPLY_ARRAY) {
+            err = broken(qb, "LRANGE", r, errstr, errstr_size);
+            break;
+        }
+        for (size_t k = 0; k < r->elements && !err; k++) {
+            if (out->count == cap) {
+                cap = cap ? cap * 2 : 64;
+                char **tx = realloc(out->texts, cap * sizeof *tx);
+                if (tx)
+                    out->texts = tx;
+                size_t *ln = realloc(out->lens, cap * sizeof *ln);
+                if (ln)
+                    out->lens = ln;
+                if (!tx || !ln) {
+                    err = HL_ERR_NOMEM;
+                    break;
+                }
+            }
+            char *s = malloc(r->element[k]->len + 1);
+            if (!s) {
+                err = HL_ERR_NOMEM;
+                break;
+            }
+            memcpy(s, r->element[k]->str, r->element[k]->len);
+            s[r->element[k]->len] = '\0';
+            out->texts[out->count] = s;
+            out->lens[out->count++] = r->element[k]->len;
+        }
+        freeReplyObject(r);
+    }
+    if (err == HL_ERR_NOMEM) {
+        hl_seterr(errstr, errstr_size, "out of memory");
+        redisFree(qb->c);
+        qb->c = NULL;
+    }
+    if (err)
+        hl_qb_texts_free(out);
+    freeReplyObject(t);
+    return err;
+}
+
+void hl_qb_texts_free(hl_qb_texts_t *t) {
+    for (size_t i = 0; i < t->count; i++)
+        free(t->texts[i]);
+    free(t->texts);
+    free(t->lens);
+    memset(t, 0, sizeof *t);
+}
+
+hl_err_t hl_qb_ping(hl_qb_t *qb, char *errstr, size_t errstr_size) {
+    hl_err_t err = ready(qb, errstr, errstr_size);
+    if (err)
+        return err;
+    redisReply *r = redisCommand(qb->c, "PING");
+    if (!r || r->type == REDIS_REPLY_ERROR)
+        return broken(qb, "PING", r, errstr, errstr_size);
+    freeReplyObject(r);
+    return HL_OK;
+}

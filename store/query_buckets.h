@@ -1,0 +1,46 @@
+/* query_buckets.h: batched reads for hotspots and alerts: many bucket
+ * hashes of every partition of a topic in one pipelined round trip (after
+ * the partition list), and the partitions' alert lists. A connection of its
+ * own (hl_query_t is opaque to this file); reconnects after an error. */
+#ifndef HL_QUERY_BUCKETS_H
+#define HL_QUERY_BUCKETS_H
+
+#include <stddef.h>
+
+#include "common/hl.h"
+#include "common/strmap.h"
+#include "store/query.h"
+
+typedef struct hl_qb_s hl_qb_t;
+
+/* @returns a connected reader (options copied) or NULL with a message; free
+ * with hl_qb_destroy(). Not thread safe: one per thread. */
+hl_qb_t *hl_qb_new(const hl_query_opts_t *opts, char *errstr, size_t errstr_size);
+/* NULL is allowed. */
+void hl_qb_destroy(hl_qb_t *qb);
+
+/* Sums "hl:{<topic>:<p>}:<suffixes[i]>" over the topic's partitions: all
+ * into out[0] (@p each == 0) or suffix i into out[i] (@p each == 1); the
+ * maps are cleared first. Same contract as hl_hs_fetch_fn.
+ * @returns HL_OK, or HL_ERR_REDIS with a message (the next call reconnects). */
+hl_err_t hl_qb_sum(hl_qb_t *qb, const char *topic, const char *const *suffixes, size_t n,
+                   int each, hl_strmap_t *out, char *errstr, size_t errstr_size);
+
+/* The elements of the lists "hl:{<topic>:<p>}:<suffix>" of every partition
+ * (the first @p max of each), concatenated. */
+typedef struct hl_qb_texts_s {
+    char **texts;   /* owned */
+    size_t *lens;
+    size_t count;
+} hl_qb_texts_t;
+
+/* @returns HL_OK with @p out filled (free with hl_qb_texts_free()), or
+ * HL_ERR_REDIS / HL_ERR_NOMEM with a message. */
+hl_err_t hl_qb_lists(hl_qb_t *qb, const char *topic, const char *suffix, long max,
+                     hl_qb_texts_t *out, char *errstr, size_t errstr_size);
+void hl_qb_texts_free(hl_qb_texts_t *t);
+
+/* @returns HL_OK when Redis answers PING. */
+hl_err_t hl_qb_ping(hl_qb_t *qb, char *errstr, size_t errstr_size);
+
+#endif
