@@ -61,6 +61,8 @@ static const prop_t props[] = {
     {"ingest.max.message.bytes", T_INT, "1048576", 1024, 104857600,
      F(max_message_bytes),
      "Messages larger than this are dead-lettered unparsed."},
+    {"ingest.metrics.port", T_INT, "0", 0, 65535, F(metrics_port),
+     "Port of the ingester's Prometheus endpoint on 127.0.0.1 (GET /metrics); 0: off."},
     {"report.rules", T_STR, "config/cards.tsv", 0, 0, F(report_rules_path),
      "Card and ranking rules of the quarterly health check."},
     {"report.grace.days", T_INT, "7", 0, 365, F(report_grace_days),

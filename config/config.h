@@ -40,6 +40,7 @@ typedef struct hl_conf_s {
     int64_t stats_interval_s;
     int64_t due_days;
     int64_t max_message_bytes;
+    int64_t metrics_port;
     /* report.* */
     char *report_rules_path;
     int64_t report_grace_days;

@@ -21,6 +21,7 @@
 #include "ingest/event.h"
 #include "ingest/feed.h"
 #include "ingest/kafka.h"
+#include "ingest/metrics.h"
 #include "ingest/rfc3339.h"
 #include "store/store.h"
 
@@ -62,6 +63,8 @@ struct hl_ingester_s {
     int64_t batch_opened_ms;
     int need_recover;
     hl_ingest_totals_t totals;
+    hl_metrics_t *metrics; /* NULL when ingest.metrics.port is 0 */
+    int64_t lag;
     uint64_t alert_key[2];
     hl_pbatch_t *applying;  /* the partition batch hl_pbatch_apply() is on */
     alert_cand_t *cands;
@@ -182,6 +185,9 @@ hl_ingester_t *hl_ingester_new(const hl_conf_t *conf, hl_classifier_t *clf, char
     ing->bopts.day_ttl_s = 400 * 86400;
     ing->bopts.table_version = ing->table_version;
     hl_siphash_key(conf->alerts_hash_key, ing->alert_key);
+    if (conf->metrics_port &&
+        !(ing->metrics = hl_metrics_start((int)conf->metrics_port, errstr, errstr_size)))
+        goto fail;
     return ing;
 fail:
     ing->clf = NULL;
@@ -463,6 +469,20 @@ static int flush_batch(hl_ingester_t *ing) {
                         pbs[i]->next_offset);
     ing->totals.batches++;
     ing->batch_events = 0;
+    if (ing->metrics) {
+        hl_metrics_snapshot_t snap = {0};
+        snap.messages = ing->totals.messages;
+        snap.deadlettered = ing->totals.deadlettered;
+        snap.batches = ing->totals.batches;
+        hl_store_counts(ing->store, &snap.redis_round_trips, &snap.redis_commands);
+        snap.redis_failures = ing->totals.redis_failures;
+        snap.stale_batches = ing->totals.stale_batches;
+        memcpy(snap.events_by_type, ing->totals.by_type, sizeof snap.events_by_type);
+        snap.lag = ing->lag;
+        snap.last_batch_ms = (double)(now_ms() - t0);
+        memcpy(snap.table_version, ing->table_version, sizeof snap.table_version);
+        hl_metrics_update(ing->metrics, &snap);
+    }
     ing->last_batch_ms = (double)(now_ms() - t0);
 out:
     free(pbs);
@@ -545,6 +565,7 @@ static void log_stats(hl_ingester_t *ing, int64_t now) {
         if (high > ing->parts[p].next_expected)
             lag += high - ing->parts[p].next_expected;
     }
+    ing->lag = lag;
     hl_store_counts(ing->store, &ing->totals.redis_round_trips, &ing->totals.redis_commands);
     hl_log("INFO",
            "ingest: %.0f events/s, lag %lld, last batch %.0f ms, dead-lettered %llu, "
@@ -639,6 +660,7 @@ void hl_ingester_destroy(hl_ingester_t *ing) {
         hl_pbatch_free(&ing->parts[p].pb);
     free(ing->parts);
     hl_store_destroy(ing->store);
+    hl_metrics_destroy(ing->metrics);
     free(ing->cands);
     hl_result_free(&ing->res);
     hl_event_parser_destroy(ing->parser);

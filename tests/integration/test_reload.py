@@ -47,11 +47,18 @@ def wait_received(n, timeout=60):
     fail("only %d tickets counted, expected %d" % (received("all|received|"), n))
 
 
+import socket
+import urllib.request
+
+with socket.socket() as sock:  # a free port for the Prometheus endpoint
+    sock.bind(("127.0.0.1", 0))
+    metrics_port = sock.getsockname()[1]
 log_path = os.path.join(tmp, "ingest.log")
 log = open(log_path, "wb")
 v1 = version_of(table)
 proc = subprocess.Popen([HOTLINE, "ingest", "-X", "topic.tickets=" + topic, "-X", "kafka.group.id=" + group,
-                         "-X", "classify.keywords=" + table, "-X", "ingest.batch.max.ms=50"],
+                         "-X", "classify.keywords=" + table, "-X", "ingest.batch.max.ms=50",
+                         "-X", "ingest.metrics.port=%d" % metrics_port],
                         cwd=SOURCE_DIR, stdout=log, stderr=log)
 try:
     publish(topic, [ticket(i) for i in range(10)])
@@ -82,6 +89,11 @@ try:
           "table versions not recorded with the counts")
     text = open(log_path, "rb").read().decode(errors="replace")
     check("keyword table %s loaded, version %s" % (table, v2) in text, "reload not logged")
+    # the Prometheus endpoint, on loopback
+    metrics = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % metrics_port, timeout=10).read().decode()
+    for line in ("hotline_messages_total 30", 'hotline_events_total{type="created"} 30',
+                 "hotline_deadlettered_total 0", 'hotline_keyword_table_info{version="%s"} 1' % v2):
+        check(line + "\n" in metrics, "metrics lack %r:\n%s" % (line, metrics))
 finally:
     proc.send_signal(signal.SIGTERM)
     rc = proc.wait(timeout=60)
