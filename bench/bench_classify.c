@@ -14,6 +14,32 @@
 #include "ingest/event.h"
 #include "sample/sample.h"
 
+/* Every message of the stream, for the decoder's figure. */
+typedef struct raw_s {
+    char *buf;
+    size_t len, cap, count;
+    size_t *ends;
+    size_t ends_cap;
+} raw_t;
+
+static int keep_raw(void *opaque, const char *key, size_t key_len, const char *payload, size_t len) {
+    (void)key;
+    (void)key_len;
+    raw_t *r = opaque;
+    if (r->len + len > r->cap) {
+        r->cap = (r->len + len) * 2;
+        r->buf = realloc(r->buf, r->cap);
+    }
+    if (r->count == r->ends_cap) {
+        r->ends_cap = r->ends_cap ? r->ends_cap * 2 : 4096;
+        r->ends = realloc(r->ends, r->ends_cap * sizeof *r->ends);
+    }
+    memcpy(r->buf + r->len, payload, len);
+    r->len += len;
+    r->ends[r->count++] = r->len;
+    return 0;
+}
+
 typedef struct texts_s {
     char **title, **content;
     size_t *tlen, *clen;
@@ -139,6 +165,34 @@ int main(int argc, char **argv) {
     so.content_bytes = 860;
     char err[256];
     hl_sample_generate(&so, collect, &t, err, sizeof err);
+    /* the decoder alone (yajl event API + validation), on the same stream */
+    {
+        raw_t raw = {0};
+        hl_sample_opts_t ro = so;
+        ro.tickets = n;
+        hl_sample_generate(&ro, keep_raw, &raw, err, sizeof err);
+        hl_event_parser_t *p = hl_event_parser_new();
+        double best = 1e9;
+        for (int rep = 0; rep < 3; rep++) {
+            double s = now();
+            size_t start = 0;
+            for (size_t i = 0; i < raw.count; i++) {
+                hl_event_t ev;
+                char e2[256];
+                hl_event_parse(p, raw.buf + start, raw.ends[i] - start, &ev, e2, sizeof e2);
+                start = raw.ends[i];
+            }
+            double e = now() - s;
+            if (e < best)
+                best = e;
+        }
+        printf("{\"decoder\":\"yajl\",\"messages\":%zu,\"bytes\":%zu,\"messages_per_s\":%.0f,"
+               "\"mb_per_s\":%.1f}\n",
+               raw.count, raw.len, raw.count / best, raw.len / best / 1e6);
+        hl_event_parser_destroy(p);
+        free(raw.buf);
+        free(raw.ends);
+    }
     run("default", table, &t);
     const size_t sizes[] = {3000, 30000};
     for (int i = 0; i < 2; i++) {

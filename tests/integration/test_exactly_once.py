@@ -49,7 +49,7 @@ def progress():
 
 
 def start(name, *extra):
-    log = open(os.path.join(os.environ.get("HL_BUILD_DIR", "."), "%s-%s.log" % (topic, name)), "ab")
+    log = open(os.path.join(BUILD_DIR, "%s-%s.log" % (topic, name)), "ab")
     return subprocess.Popen([HOTLINE, "ingest"] + common + list(extra), cwd=SOURCE_DIR,
                             stdout=log, stderr=log)
 
@@ -92,7 +92,7 @@ elif MODE == "redis-outage":
     subprocess.run([os.path.join(SOURCE_DIR, "scripts", "services"), "start"], check=True)
     r = Redis()
     check(proc.wait(timeout=600) == 0, "ingester exit %s after the outage" % proc.returncode)
-    log = open(os.path.join(os.environ.get("HL_BUILD_DIR", "."), "%s-outage.log" % topic), "rb").read()
+    log = open(os.path.join(BUILD_DIR, "%s-outage.log" % topic), "rb").read()
     check(b"waiting for Redis" in log and b"recovered" in log, "no retry/recovery in the log")
 elif MODE == "two-ingesters":
     a, b = start("a"), start("b")
