@@ -221,3 +221,41 @@ hl_err_t hl_qb_ping(hl_qb_t *qb, char *errstr, size_t errstr_size) {
     freeReplyObject(r);
     return HL_OK;
 }
+
+hl_err_t hl_qb_version(hl_qb_t *qb, const char *topic, char *out, size_t size, char *errstr,
+                       size_t errstr_size) {
+    redisReply *t;
+    hl_err_t err = tags(qb, topic, &t, errstr, errstr_size);
+    if (err)
+        return err;
+    size_t len = 0;
+    out[0] = '\0';
+    if (t->elements) {
+        for (size_t p = 0; p < t->elements; p++)
+            redisAppendCommand(qb->c, "GET hl:%b:off", t->element[p]->str, t->element[p]->len);
+        for (size_t p = 0; p < t->elements; p++) {
+            redisReply *r = NULL;
+            if (redisGetReply(qb->c, (void **)&r) != REDIS_OK || !r ||
+                (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_NIL)) {
+                err = broken(qb, "GET", r, errstr, errstr_size);
+                break;
+            }
+            int n = snprintf(out + len, size - len, "%.*s=%.*s;", (int)t->element[p]->len,
+                             t->element[p]->str, r->type == REDIS_REPLY_STRING ? (int)r->len : 0,
+                             r->type == REDIS_REPLY_STRING ? r->str : "");
+            freeReplyObject(r);
+            if (n < 0 || (size_t)n >= size - len) {
+                /* read what is left of the pipeline, then give up on caching */
+                for (size_t j = p + 1; j < t->elements; j++)
+                    if (redisGetReply(qb->c, (void **)&r) == REDIS_OK)
+                        freeReplyObject(r);
+                hl_seterr(errstr, errstr_size, "version longer than %zu bytes", size);
+                err = HL_ERR_INVALID;
+                break;
+            }
+            len += (size_t)n;
+        }
+    }
+    freeReplyObject(t);
+    return err;
+}

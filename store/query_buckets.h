@@ -40,6 +40,14 @@ hl_err_t hl_qb_lists(hl_qb_t *qb, const char *topic, const char *suffix, long ma
                      hl_qb_texts_t *out, char *errstr, size_t errstr_size);
 void hl_qb_texts_free(hl_qb_texts_t *t);
 
+/* Writes into @p out the data version of @p topic: its partitions' stored
+ * offsets ("hl:{T:P}:off", "tag=offset;" in set order). The ingester moves
+ * a partition's offset in the same transaction as its counts, so an equal
+ * version means equal counts: answers cached under it are exact.
+ * @returns HL_OK, HL_ERR_INVALID when @p size is too small, or HL_ERR_REDIS. */
+hl_err_t hl_qb_version(hl_qb_t *qb, const char *topic, char *out, size_t size, char *errstr,
+                       size_t errstr_size);
+
 /* @returns HL_OK when Redis answers PING. */
 hl_err_t hl_qb_ping(hl_qb_t *qb, char *errstr, size_t errstr_size);
 
