@@ -23,6 +23,8 @@
 #include "ingest/kafka.h"
 #include "ingest/metrics.h"
 #include "ingest/rfc3339.h"
+#include "store/query.h"
+#include "store/report.h"
 #include "store/store.h"
 
 #define OFFSET_UNKNOWN INT64_MAX /* drop everything until recovered */
@@ -43,6 +45,7 @@ typedef struct alert_cand_s {
 
 typedef struct part_s {
     int assigned;
+    int64_t max_ts;       /* latest event time seen on the partition */
     int eof;
     int64_t next_expected;
     hl_pbatch_t pb;
@@ -64,6 +67,11 @@ struct hl_ingester_s {
     int need_recover;
     hl_ingest_totals_t totals;
     hl_metrics_t *metrics; /* NULL when ingest.metrics.port is 0 */
+    /* the quarterly health check, emitted when event time passes a quarter's
+     * end plus report.grace.days */
+    hl_report_rules_t *report_rules; /* NULL: emission off (rules did not load) */
+    hl_query_t *query;
+    char emitted[8];                 /* latest quarter known to be emitted */
     int64_t lag;
     uint64_t alert_key[2];
     hl_pbatch_t *applying;  /* the partition batch hl_pbatch_apply() is on */
@@ -188,6 +196,9 @@ hl_ingester_t *hl_ingester_new(const hl_conf_t *conf, hl_classifier_t *clf, char
     if (conf->metrics_port &&
         !(ing->metrics = hl_metrics_start((int)conf->metrics_port, errstr, errstr_size)))
         goto fail;
+    char rerr[HL_ERRSTR_SIZE];
+    if (!(ing->report_rules = hl_report_rules_load(conf->report_rules_path, rerr, sizeof rerr)))
+        hl_log("ERROR", "report rules not loaded, quarterly reports will not be emitted: %s", rerr);
     return ing;
 fail:
     ing->clf = NULL;
@@ -298,6 +309,8 @@ static void handle(hl_ingester_t *ing, const hl_kmsg_t *m) {
         res = &ing->res;
     }
     ing->totals.by_type[ev.type]++;
+    if (ev.ts > ps->max_ts)
+        ps->max_ts = ev.ts;
     if (hl_pbatch_add(&ps->pb, m->offset, &ev, res, who, nwho, m->payload, m->len))
         ing->need_recover = 1;
 }
@@ -535,6 +548,97 @@ static int recover(hl_ingester_t *ing, volatile sig_atomic_t *run) {
     return 0;
 }
 
+/* Event time as far as every partition with events has got: the earliest
+ * of the partitions' latest event times (0: none yet). */
+static int64_t event_watermark(const hl_ingester_t *ing) {
+    int64_t w = 0;
+    for (size_t p = 0; p < ing->nparts; p++)
+        if (ing->parts[p].assigned && ing->parts[p].max_ts && (!w || ing->parts[p].max_ts < w))
+            w = ing->parts[p].max_ts;
+    return w;
+}
+
+static int cmp_quarter(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Emits one quarter's health check unless the set of emitted quarters has it.
+ * @returns 0 when emitted or already there, -1 on failure (message in err). */
+static int emit_report(hl_ingester_t *ing, const char *quarter, char *err, size_t errsize) {
+    char key[256], prev[8], year_ago[8], suffix[3][16];
+    snprintf(key, sizeof key, "hl:emitted:%s", ing->conf->topic_tickets);
+    int was = hl_query_set_member(ing->query, key, quarter, 0, err, errsize);
+    if (was)
+        return was < 0 ? -1 : 0;
+    hl_strmap_t q[3] = {{0}, {0}, {0}};
+    hl_report_quarter_shift(quarter, -1, prev, sizeof prev);
+    hl_report_quarter_shift(quarter, -4, year_ago, sizeof year_ago);
+    snprintf(suffix[0], sizeof suffix[0], "q:%s", quarter);
+    snprintf(suffix[1], sizeof suffix[1], "q:%s", prev);
+    snprintf(suffix[2], sizeof suffix[2], "q:%s", year_ago);
+    char *json = NULL;
+    int ok = 1;
+    for (int i = 0; ok && i < 3; i++)
+        ok = hl_query_hash_sum(ing->query, ing->conf->topic_tickets, suffix[i], &q[i], err,
+                               errsize) == HL_OK;
+    ok = ok && (json = hl_report_json_for(&q[0], &q[1], &q[2], quarter, ing->report_rules, err,
+                                          errsize)) != NULL;
+    ok = ok && !hl_kafka_produce(ing->kafka, ing->conf->topic_healthcheck, quarter,
+                                 strlen(quarter), json, strlen(json), err, errsize);
+    ok = ok && !hl_kafka_flush(ing->kafka, 30000, err, errsize);
+    ok = ok && hl_query_set_member(ing->query, key, quarter, 1, err, errsize) >= 0;
+    if (ok)
+        hl_log("INFO", "quarterly health check %s emitted to %s", quarter,
+               ing->conf->topic_healthcheck);
+    free(json);
+    for (int i = 0; i < 3; i++)
+        hl_strmap_free(&q[i]);
+    return ok ? 0 : -1;
+}
+
+/* Emits the quarterly health check of every quarter whose end plus
+ * report.grace.days the event time of all partitions has passed, oldest
+ * first, once each (a Redis set records the quarters emitted). */
+static void maybe_emit_report(hl_ingester_t *ing) {
+    int64_t w = event_watermark(ing);
+    if (!ing->report_rules || !w)
+        return;
+    char current[8], due[8], err[HL_ERRSTR_SIZE] = "";
+    hl_cst_quarter(w - ing->conf->report_grace_days * 86400, current, sizeof current);
+    if (hl_report_quarter_shift(current, -1, due, sizeof due) || strcmp(due, ing->emitted) <= 0)
+        return;
+    hl_query_opts_t qo = {ing->conf->redis_host, (int)ing->conf->redis_port,
+                          ing->conf->redis_password, (int)ing->conf->redis_timeout_ms};
+    if (!ing->query && !(ing->query = hl_query_new(&qo, err, sizeof err))) {
+        hl_log("WARN", "health check: %s (will retry)", err);
+        return;
+    }
+    hl_strmap_t quarters = {0};
+    if (hl_query_quarters(ing->query, ing->conf->topic_tickets, &quarters, err, sizeof err)) {
+        hl_log("WARN", "health check: %s (will retry)", err);
+        hl_strmap_free(&quarters);
+        return;
+    }
+    const char **names = calloc(quarters.count + 1, sizeof *names);
+    for (size_t i = 0; names && i < quarters.count; i++)
+        names[i] = hl_strmap_key(&quarters, &quarters.entries[i]);
+    if (names)
+        qsort(names, quarters.count, sizeof *names, cmp_quarter);
+    int ok = names != NULL;
+    for (size_t i = 0; ok && i < quarters.count; i++)
+        if (strcmp(names[i], ing->emitted) > 0 && strcmp(names[i], due) <= 0)
+            ok = emit_report(ing, names[i], err, sizeof err) == 0;
+    if (ok) {
+        memcpy(ing->emitted, due, sizeof ing->emitted);
+    } else {
+        hl_log("WARN", "health check not emitted: %s (will retry)", err);
+        hl_query_destroy(ing->query);
+        ing->query = NULL;
+    }
+    free(names);
+    hl_strmap_free(&quarters);
+}
+
 static void reload_table(hl_ingester_t *ing) {
     hl_classifier_opts_t opts = {ing->conf->title_weight, ing->conf->min_score};
     hl_diag_t diag = {0};
@@ -630,6 +734,8 @@ int hl_ingester_run(hl_ingester_t *ing, volatile sig_atomic_t *run,
              now - ing->batch_opened_ms >= ing->conf->batch_max_ms || all_eof)) {
             if (flush_batch(ing))
                 ing->need_recover = 1;
+            else
+                maybe_emit_report(ing);
         }
         if (now - ing->stats_at_ms >= ing->conf->stats_interval_s * 1000)
             log_stats(ing, now);
@@ -661,6 +767,8 @@ void hl_ingester_destroy(hl_ingester_t *ing) {
     free(ing->parts);
     hl_store_destroy(ing->store);
     hl_metrics_destroy(ing->metrics);
+    hl_query_destroy(ing->query);
+    hl_report_rules_destroy(ing->report_rules);
     free(ing->cands);
     hl_result_free(&ing->res);
     hl_event_parser_destroy(ing->parser);

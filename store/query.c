@@ -132,3 +132,17 @@ hl_err_t hl_query_quarters(hl_query_t *q, const char *topic, hl_strmap_t *out, c
     freeReplyObject(t);
     return err;
 }
+
+int hl_query_set_member(hl_query_t *q, const char *key, const char *member, int set, char *errstr,
+                        size_t errstr_size) {
+    redisReply *r = redisCommand(q->c, set ? "SADD %s %s" : "SISMEMBER %s %s", key, member);
+    if (!r || r->type != REDIS_REPLY_INTEGER) {
+        hl_seterr(errstr, errstr_size, "redis %s: %s", set ? "SADD" : "SISMEMBER",
+                  r && r->type == REDIS_REPLY_ERROR ? r->str : q->c->errstr);
+        freeReplyObject(r);
+        return -1;
+    }
+    int was = set ? r->integer == 0 : r->integer == 1;
+    freeReplyObject(r);
+    return was;
+}

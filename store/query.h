@@ -32,4 +32,9 @@ hl_err_t hl_query_hash_sum(hl_query_t *q, const char *topic, const char *suffix,
 hl_err_t hl_query_quarters(hl_query_t *q, const char *topic, hl_strmap_t *out, char *errstr,
                            size_t errstr_size);
 
+/* Reads (set = 0) or adds (set = 1) @p member of the Redis set @p key.
+ * @returns 1 when it was a member before the call, 0 when not, -1 on error. */
+int hl_query_set_member(hl_query_t *q, const char *key, const char *member, int set, char *errstr,
+                        size_t errstr_size);
+
 #endif
