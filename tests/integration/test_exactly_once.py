@@ -34,7 +34,8 @@ lines = out.splitlines()
 step = len(lines) // 5
 for i in range(5):
     lines.insert(i * step + 3, b'{"id":"NEVER-%d","event":"resolved","ts":"2023-06-01T10:00:00+08:00"}' % i)
-check(len(lines) >= 200000, "stream of %d events, want >= 200,000" % len(lines))
+if "HL_EO_TICKETS" not in os.environ:  # the acceptance size, unless a quick run asks for less
+    check(len(lines) >= 200000, "stream of %d events, want >= 200,000" % len(lines))
 publish(topic, lines)
 print("published %d events to %s" % (len(lines), topic))
 want = groundtruth.compute(lines)

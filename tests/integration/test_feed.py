@@ -19,7 +19,8 @@ common = ["-X", "topic.tickets=" + topic, "-X", "topic.classified=" + feed,
           "-X", "topic.deadletter=" + topic + ".dlq", "-X", "kafka.group.id=" + group,
           "-X", "kafka.group.instance.id=feed-1", "-X", "ingest.batch.size=2000"]
 
-_, out, _ = hotline("sample", "--seed", "11", "--tickets", "15000", "--invalid", "0")
+_, out, _ = hotline("sample", "--seed", "11", "--tickets", os.environ.get("HL_FEED_TICKETS", "15000"),
+                    "--invalid", "0")
 lines = out.splitlines()
 publish(topic, lines)
 events = [json.loads(l) for l in lines]
