@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hl.h"
 #include "common/taxonomy.h"
 #include "common/utf8.h"
 
@@ -339,37 +340,13 @@ hl_rules_t *hl_rules_parse(const char *buf, size_t len, const char *source,
 
 hl_rules_t *hl_rules_load_file(const char *path, const hl_normaliser_t *nz,
                                hl_diag_t *diag) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        hl_diag_add(diag, "%s: %s", path, strerror(errno));
+    char *buf, err[512];
+    size_t len;
+    if (hl_read_file(path, &buf, &len, err, sizeof err)) {
+        hl_diag_add(diag, "%s", err);
         return NULL;
     }
-    char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-    char chunk[65536];
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (len + n > cap) {
-            cap = (len + n) * 2;
-            char *nbuf = realloc(buf, cap);
-            if (!nbuf) {
-                free(buf);
-                fclose(f);
-                hl_diag_add(diag, "%s: out of memory", path);
-                return NULL;
-            }
-            buf = nbuf;
-        }
-        memcpy(buf + len, chunk, n);
-        len += n;
-    }
-    int rerr = ferror(f);
-    fclose(f);
-    if (rerr) {
-        free(buf);
-        hl_diag_add(diag, "%s: read error", path);
-        return NULL;
-    }
-    hl_rules_t *rules = hl_rules_parse(buf ? buf : "", len, path, nz, diag);
+    hl_rules_t *rules = hl_rules_parse(buf, len, path, nz, diag);
     free(buf);
     return rules;
 }

@@ -47,9 +47,7 @@ int hl_cmd_counts(int argc, char **argv) {
     if (!conf)
         return 1;
     char err[HL_ERRSTR_SIZE];
-    hl_query_opts_t qo = {conf->redis_host, (int)conf->redis_port, conf->redis_password,
-                          (int)conf->redis_timeout_ms};
-    hl_query_t *q = hl_query_new(&qo, err, sizeof err);
+    hl_query_t *q = hl_query_from_conf(conf, err, sizeof err);
     hl_strmap_t quarters = {0}, h = {0};
     int rc = 1;
     if (!q || hl_query_quarters(q, conf->topic_tickets, &quarters, err, sizeof err)) {

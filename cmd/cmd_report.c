@@ -247,9 +247,7 @@ int hl_cmd_report(int argc, char **argv) {
         fprintf(stderr, "hotline report: cannot create %s: %s\n", o.write_dir, strerror(errno));
         goto out;
     }
-    hl_query_opts_t qo = {conf->redis_host, (int)conf->redis_port, conf->redis_password,
-                          (int)conf->redis_timeout_ms};
-    q = hl_query_new(&qo, err, sizeof err);
+    q = hl_query_from_conf(conf, err, sizeof err);
     if (!q) {
         fprintf(stderr, "hotline report: %s\n", err);
         goto out;

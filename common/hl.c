@@ -1,8 +1,11 @@
 /* hl.c: error names, error-buffer formatting and the log line. */
 #include "common/hl.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 const char *hl_err2str(hl_err_t err) {
@@ -39,4 +42,40 @@ void hl_log(const char *level, const char *fmt, ...) {
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+}
+
+int hl_read_file(const char *path, char **buf, size_t *len, char *errstr, size_t errstr_size) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        hl_seterr(errstr, errstr_size, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *b = NULL;
+    size_t n = 0, cap = 0, got;
+    do {
+        if (n + 1 >= cap) {
+            cap = cap ? cap * 2 : 65536;
+            char *nb = cap > ((size_t)64 << 20) ? NULL : realloc(b, cap);
+            if (!nb) {
+                free(b);
+                fclose(f);
+                hl_seterr(errstr, errstr_size, "%s: larger than 64 MiB or out of memory", path);
+                return -1;
+            }
+            b = nb;
+        }
+        got = fread(b + n, 1, cap - n - 1, f);
+        n += got;
+    } while (got > 0);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(b);
+        hl_seterr(errstr, errstr_size, "%s: read error", path);
+        return -1;
+    }
+    b[n] = '\0';
+    *buf = b;
+    *len = n;
+    return 0;
 }

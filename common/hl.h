@@ -39,4 +39,9 @@ void hl_log(const char *level, const char *fmt, ...)
 void hl_seterr(char *errstr, size_t errstr_size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Reads the whole file at @p path (at most 64 MiB).
+ * @returns 0 with *buf (malloc'd, NUL-terminated; free()) and *len, or -1
+ * with "path: reason" in errstr. */
+int hl_read_file(const char *path, char **buf, size_t *len, char *errstr, size_t errstr_size);
+
 #endif

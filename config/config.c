@@ -283,37 +283,11 @@ int hl_conf_load_buf(hl_conf_t *conf, const char *buf, size_t len,
 
 int hl_conf_load_file(hl_conf_t *conf, const char *path, char *errstr,
                       size_t errstr_size) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        hl_seterr(errstr, errstr_size, "%s: %s", path, strerror(errno));
+    char *buf;
+    size_t len;
+    if (hl_read_file(path, &buf, &len, errstr, errstr_size))
         return -1;
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-    char chunk[8192];
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (len + n > cap) {
-            cap = (len + n) * 2;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                hl_seterr(errstr, errstr_size, "%s: out of memory", path);
-                return -1;
-            }
-            buf = nb;
-        }
-        memcpy(buf + len, chunk, n);
-        len += n;
-    }
-    int rerr = ferror(f);
-    fclose(f);
-    if (rerr) {
-        free(buf);
-        hl_seterr(errstr, errstr_size, "%s: read error", path);
-        return -1;
-    }
-    int r = hl_conf_load_buf(conf, buf ? buf : "", len, path, errstr, errstr_size);
+    int r = hl_conf_load_buf(conf, buf, len, path, errstr, errstr_size);
     free(buf);
     return r;
 }

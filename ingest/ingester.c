@@ -607,9 +607,7 @@ static void maybe_emit_report(hl_ingester_t *ing) {
     hl_cst_quarter(w - ing->conf->report_grace_days * 86400, current, sizeof current);
     if (hl_report_quarter_shift(current, -1, due, sizeof due) || strcmp(due, ing->emitted) <= 0)
         return;
-    hl_query_opts_t qo = {ing->conf->redis_host, (int)ing->conf->redis_port,
-                          ing->conf->redis_password, (int)ing->conf->redis_timeout_ms};
-    if (!ing->query && !(ing->query = hl_query_new(&qo, err, sizeof err))) {
+    if (!ing->query && !(ing->query = hl_query_from_conf(ing->conf, err, sizeof err))) {
         hl_log("WARN", "health check: %s (will retry)", err);
         return;
     }

@@ -175,6 +175,19 @@ fail:
     return NULL;
 }
 
+/* Points @p msg at @p m's payload, key and position (@p m is freed by
+ * hl_kafka_msg_done()). */
+static void fill_msg(hl_kmsg_t *msg, rd_kafka_message_t *m) {
+    memset(msg, 0, sizeof *msg);
+    msg->payload = m->payload ? m->payload : "";
+    msg->len = m->len;
+    msg->key = m->key;
+    msg->key_len = m->key_len;
+    msg->partition = m->partition;
+    msg->offset = m->offset;
+    msg->handle = m;
+}
+
 int hl_kafka_poll(hl_kafka_t *k, int timeout_ms, hl_kmsg_t *msg, char *errstr, size_t errstr_size) {
     rd_kafka_poll(k->producer, 0);
     if (k->fatal) {
@@ -184,8 +197,8 @@ int hl_kafka_poll(hl_kafka_t *k, int timeout_ms, hl_kmsg_t *msg, char *errstr, s
     rd_kafka_message_t *m = rd_kafka_consumer_poll(k->consumer, timeout_ms);
     if (!m)
         return 0;
-    memset(msg, 0, sizeof *msg);
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        memset(msg, 0, sizeof *msg);
         msg->eof = 1;
         msg->partition = m->partition;
         msg->offset = m->offset;
@@ -198,13 +211,7 @@ int hl_kafka_poll(hl_kafka_t *k, int timeout_ms, hl_kmsg_t *msg, char *errstr, s
         rd_kafka_message_destroy(m);
         return 0;
     }
-    msg->payload = m->payload ? m->payload : "";
-    msg->len = m->len;
-    msg->key = m->key;
-    msg->key_len = m->key_len;
-    msg->partition = m->partition;
-    msg->offset = m->offset;
-    msg->handle = m;
+    fill_msg(msg, m);
     return 1;
 }
 
@@ -435,14 +442,7 @@ int hl_reader_poll(hl_reader_t *r, int timeout_ms, hl_kmsg_t *msg, int *at_end, 
     }
     if (m->partition >= 0 && m->partition < READER_MAX_PARTITIONS)
         r->at_end[m->partition] = 0;
-    memset(msg, 0, sizeof *msg);
-    msg->payload = m->payload ? m->payload : "";
-    msg->len = m->len;
-    msg->key = m->key;
-    msg->key_len = m->key_len;
-    msg->partition = m->partition;
-    msg->offset = m->offset;
-    msg->handle = m;
+    fill_msg(msg, m);
     return 1;
 }
 

@@ -42,6 +42,12 @@ hl_query_t *hl_query_new(const hl_query_opts_t *opts, char *errstr, size_t errst
     return q;
 }
 
+hl_query_t *hl_query_from_conf(const hl_conf_t *conf, char *errstr, size_t errstr_size) {
+    hl_query_opts_t qo = {conf->redis_host, (int)conf->redis_port, conf->redis_password,
+                          (int)conf->redis_timeout_ms};
+    return hl_query_new(&qo, errstr, errstr_size);
+}
+
 void hl_query_destroy(hl_query_t *q) {
     if (!q)
         return;

@@ -8,6 +8,7 @@
 
 #include "common/hl.h"
 #include "common/strmap.h"
+#include "config/config.h"
 
 typedef struct hl_query_s hl_query_t;
 
@@ -20,6 +21,9 @@ typedef struct hl_query_opts_s {
 
 /* @returns a connected reader or NULL with a message; free with hl_query_destroy(). */
 hl_query_t *hl_query_new(const hl_query_opts_t *opts, char *errstr, size_t errstr_size);
+
+/* The same, with the redis.* keys of @p conf (borrowed for the call). */
+hl_query_t *hl_query_from_conf(const hl_conf_t *conf, char *errstr, size_t errstr_size);
 void hl_query_destroy(hl_query_t *q);
 
 /* Sums hash "hl:{<topic>:<p>}:<suffix>" over every partition of @p topic

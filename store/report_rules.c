@@ -369,37 +369,11 @@ fail:
 }
 
 hl_report_rules_t *hl_report_rules_load(const char *path, char *errstr, size_t errstr_size) {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        hl_seterr(errstr, errstr_size, "%s: %s", path, strerror(errno));
+    char *buf;
+    size_t len;
+    if (hl_read_file(path, &buf, &len, errstr, errstr_size))
         return NULL;
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *nb = cap > (64u << 20) ? NULL : realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(fp);
-                hl_seterr(errstr, errstr_size, "%s: too large or out of memory", path);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + len, 1, cap - len, fp);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    int bad = ferror(fp);
-    fclose(fp);
-    hl_report_rules_t *rs = NULL;
-    if (bad)
-        hl_seterr(errstr, errstr_size, "%s: read error", path);
-    else
-        rs = hl_report_rules_parse(buf, len, path, errstr, errstr_size);
+    hl_report_rules_t *rs = hl_report_rules_parse(buf, len, path, errstr, errstr_size);
     free(buf);
     return rs;
 }
