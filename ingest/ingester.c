@@ -548,13 +548,23 @@ static int recover(hl_ingester_t *ing, volatile sig_atomic_t *run) {
     return 0;
 }
 
-/* Event time as far as every partition with events has got: the earliest
- * of the partitions' latest event times (0: none yet). */
+/* Event time as far as every assigned partition has got: the earliest of
+ * the partitions' latest event times; 0 while a partition that is not at
+ * its end has shown no event yet (its time is unknown). */
 static int64_t event_watermark(const hl_ingester_t *ing) {
     int64_t w = 0;
-    for (size_t p = 0; p < ing->nparts; p++)
-        if (ing->parts[p].assigned && ing->parts[p].max_ts && (!w || ing->parts[p].max_ts < w))
-            w = ing->parts[p].max_ts;
+    for (size_t p = 0; p < ing->nparts; p++) {
+        const part_t *ps = &ing->parts[p];
+        if (!ps->assigned)
+            continue;
+        if (!ps->max_ts) {
+            if (!ps->eof)
+                return 0;
+            continue;
+        }
+        if (!w || ps->max_ts < w)
+            w = ps->max_ts;
+    }
     return w;
 }
 
