@@ -30,7 +30,6 @@ typedef struct run_s {
     hl_event_parser_t *parser;
     hl_result_t res;
     int explain;
-    long errors;
 } run_t;
 
 static void print_json(json_t *o) {
@@ -85,7 +84,6 @@ static int classify_stream(run_t *run, FILE *in) {
         char err[HL_ERRSTR_SIZE];
         hl_reject_t r = hl_event_parse(run->parser, line, len, &ev, err, sizeof err);
         if (r) {
-            run->errors++;
             line_error(lineno, NULL, hl_reject_code(r), err);
             continue;
         }
@@ -95,7 +93,6 @@ static int classify_stream(run_t *run, FILE *in) {
         }
         if (hl_classify(run->clf, ev.title.ptr, ev.title.len, ev.content.ptr,
                         ev.content.len, &run->res)) {
-            run->errors++;
             line_error(lineno, &ev, "internal", "classification failed (out of memory)");
             continue;
         }
