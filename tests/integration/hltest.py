@@ -126,11 +126,16 @@ def publish(topic, lines):
     hotline("publish", "--topic", topic, input=data)
 
 
+def kcat_cmd(*args):
+    """kcat's argv against the test broker (address and credentials), then @args."""
+    return ["kcat", "-b", BROKERS] + list(args)
+
+
 def kcat_consume(topic, expected, timeout=60):
     """Reads every message of @topic (from the start to its end) with kcat, a
     client independent of ours: [(key, headers dict, payload bytes)]."""
     # %k key, %h headers, %S payload size, %s payload: framed by sizes to be exact
-    p = subprocess.run(["kcat", "-C", "-b", BROKERS, "-t", topic, "-o", "beginning", "-e", "-q",
+    p = subprocess.run(kcat_cmd("-C", "-t", topic, "-o", "beginning", "-e", "-q",
                         "-f", "%K\t%k\t%h\t%S\t%s\n"], capture_output=True, timeout=timeout)
     if p.returncode != 0:
         fail("kcat on %s: %s" % (topic, p.stderr.decode(errors="replace")))
