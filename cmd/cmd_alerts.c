@@ -63,8 +63,7 @@ int hl_cmd_alerts(int argc, char **argv) {
     hl_conf_t *conf = hl_cli_load_conf(&common);
     if (!conf)
         return 1;
-    hl_query_opts_t qo = {conf->redis_host, (int)conf->redis_port, conf->redis_password,
-                          (int)conf->redis_timeout_ms};
+    hl_redis_opts_t qo = hl_redis_opts_from_conf(conf);
     hl_qb_t *qb = hl_qb_new(&qo, err, sizeof err);
     hl_qb_texts_t texts = {0};
     json_t *answer = NULL;

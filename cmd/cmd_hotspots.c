@@ -105,8 +105,7 @@ int hl_cmd_hotspots(int argc, char **argv) {
     if (!conf)
         return 1;
     int rc = 1;
-    hl_query_opts_t qo = {conf->redis_host, (int)conf->redis_port, conf->redis_password,
-                          (int)conf->redis_timeout_ms};
+    hl_redis_opts_t qo = hl_redis_opts_from_conf(conf);
     hl_qb_t *qb = hl_qb_new(&qo, err, sizeof err);
     json_t *answer = NULL;
     if (qb) {

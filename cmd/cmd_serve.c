@@ -350,8 +350,7 @@ int hl_cmd_serve(int argc, char **argv) {
     pthread_t th;
     int th_started = 0;
     hl_http_t *http = NULL;
-    hl_query_opts_t qo = {conf->redis_host, (int)conf->redis_port, conf->redis_password,
-                          (int)conf->redis_timeout_ms};
+    hl_redis_opts_t qo = hl_redis_opts_from_conf(conf);
     app_t *app = calloc(1, sizeof *app); /* the cache is ~140 KB: not on the stack */
     if (!app) {
         fprintf(stderr, "hotline serve: out of memory\n");

@@ -40,6 +40,8 @@ static const prop_t props[] = {
      "Redis server host."},
     {"redis.port", T_INT, "16379", 1, 65535, F(redis_port),
      "Redis server port."},
+    {"redis.user", T_STR, "", 0, 0, F(redis_user),
+     "Redis ACL user hotline authenticates as (AUTH user password); empty: the default user."},
     {"redis.password", T_STR, "", 0, 0, F(redis_password),
      "Redis password (AUTH); empty for none. Never printed."},
     {"redis.timeout.ms", T_INT, "2000", 1, 600000, F(redis_timeout_ms),

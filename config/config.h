@@ -28,6 +28,7 @@ typedef struct hl_conf_s {
     /* redis.* */
     char *redis_host;
     int64_t redis_port;
+    char *redis_user;
     char *redis_password;
     int64_t redis_timeout_ms;
     /* classify.* */

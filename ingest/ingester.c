@@ -174,8 +174,7 @@ hl_ingester_t *hl_ingester_new(const hl_conf_t *conf, hl_classifier_t *clf, char
     }
     ing->conf = conf;
     ing->parser = hl_event_parser_new();
-    hl_store_opts_t so = {conf->redis_host, (int)conf->redis_port, conf->redis_password,
-                          (int)conf->redis_timeout_ms};
+    hl_redis_opts_t so = hl_redis_opts_from_conf(conf);
     ing->store = hl_store_new(&so);
     if (!ing->parser || !ing->store) {
         hl_seterr(errstr, errstr_size, "out of memory");

@@ -5,33 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 struct hl_query_s {
     redisContext *c;
 };
 
-hl_query_t *hl_query_new(const hl_query_opts_t *opts, char *errstr, size_t errstr_size) {
-    struct timeval tv = {opts->timeout_ms / 1000, (opts->timeout_ms % 1000) * 1000};
-    redisContext *c = redisConnectWithTimeout(opts->host, opts->port, tv);
-    if (!c || c->err) {
-        hl_seterr(errstr, errstr_size, "redis %s:%d: %s", opts->host, opts->port,
-                  c ? c->errstr : "out of memory");
-        if (c)
-            redisFree(c);
+hl_query_t *hl_query_new(const hl_redis_opts_t *opts, char *errstr, size_t errstr_size) {
+    redisContext *c = hl_redis_connect(opts, errstr, errstr_size);
+    if (!c)
         return NULL;
-    }
-    redisSetTimeout(c, tv);
-    if (opts->password && *opts->password) {
-        redisReply *r = redisCommand(c, "AUTH %s", opts->password);
-        if (!r || r->type == REDIS_REPLY_ERROR) {
-            hl_seterr(errstr, errstr_size, "redis AUTH: %s", r ? r->str : c->errstr);
-            freeReplyObject(r);
-            redisFree(c);
-            return NULL;
-        }
-        freeReplyObject(r);
-    }
     hl_query_t *q = calloc(1, sizeof *q);
     if (!q) {
         redisFree(c);
@@ -43,9 +25,8 @@ hl_query_t *hl_query_new(const hl_query_opts_t *opts, char *errstr, size_t errst
 }
 
 hl_query_t *hl_query_from_conf(const hl_conf_t *conf, char *errstr, size_t errstr_size) {
-    hl_query_opts_t qo = {conf->redis_host, (int)conf->redis_port, conf->redis_password,
-                          (int)conf->redis_timeout_ms};
-    return hl_query_new(&qo, errstr, errstr_size);
+    hl_redis_opts_t o = hl_redis_opts_from_conf(conf);
+    return hl_query_new(&o, errstr, errstr_size);
 }
 
 void hl_query_destroy(hl_query_t *q) {

@@ -9,18 +9,12 @@
 #include "common/hl.h"
 #include "common/strmap.h"
 #include "config/config.h"
+#include "store/redis_conn.h"
 
 typedef struct hl_query_s hl_query_t;
 
-typedef struct hl_query_opts_s {
-    const char *host;
-    int port;
-    const char *password;
-    int timeout_ms;
-} hl_query_opts_t;
-
 /* @returns a connected reader or NULL with a message; free with hl_query_destroy(). */
-hl_query_t *hl_query_new(const hl_query_opts_t *opts, char *errstr, size_t errstr_size);
+hl_query_t *hl_query_new(const hl_redis_opts_t *opts, char *errstr, size_t errstr_size);
 
 /* The same, with the redis.* keys of @p conf (borrowed for the call). */
 hl_query_t *hl_query_from_conf(const hl_conf_t *conf, char *errstr, size_t errstr_size);

@@ -5,41 +5,23 @@
 #include <hiredis/hiredis.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 struct hl_qb_s {
     redisContext *c;
-    char *host, *password;
+    char *host, *user, *password;
     int port, timeout_ms;
 };
 
 static hl_err_t connect_qb(hl_qb_t *qb, char *errstr, size_t errstr_size) {
-    struct timeval tv = {qb->timeout_ms / 1000, (qb->timeout_ms % 1000) * 1000};
-    redisContext *c = redisConnectWithTimeout(qb->host, qb->port, tv);
-    if (!c || c->err) {
-        hl_seterr(errstr, errstr_size, "redis %s:%d: %s", qb->host, qb->port,
-                  c ? c->errstr : "out of memory");
-        redisFree(c);
-        return HL_ERR_REDIS;
-    }
-    redisSetTimeout(c, tv);
-    if (qb->password && *qb->password) {
-        redisReply *r = redisCommand(c, "AUTH %s", qb->password);
-        if (!r || r->type == REDIS_REPLY_ERROR) {
-            hl_seterr(errstr, errstr_size, "redis AUTH: %s", r ? r->str : c->errstr);
-            freeReplyObject(r);
-            redisFree(c);
-            return HL_ERR_REDIS;
-        }
-        freeReplyObject(r);
-    }
-    qb->c = c;
-    return HL_OK;
+    hl_redis_opts_t o = {qb->host, qb->port, qb->user, qb->password, qb->timeout_ms};
+    qb->c = hl_redis_connect(&o, errstr, errstr_size);
+    return qb->c ? HL_OK : HL_ERR_REDIS;
 }
 
-hl_qb_t *hl_qb_new(const hl_query_opts_t *opts, char *errstr, size_t errstr_size) {
+hl_qb_t *hl_qb_new(const hl_redis_opts_t *opts, char *errstr, size_t errstr_size) {
     hl_qb_t *qb = calloc(1, sizeof *qb);
     if (!qb || !(qb->host = strdup(opts->host ? opts->host : "127.0.0.1")) ||
+        !(qb->user = strdup(opts->user ? opts->user : "")) ||
         !(qb->password = strdup(opts->password ? opts->password : ""))) {
         hl_seterr(errstr, errstr_size, "out of memory");
         hl_qb_destroy(qb);
@@ -60,6 +42,7 @@ void hl_qb_destroy(hl_qb_t *qb) {
     if (qb->c)
         redisFree(qb->c);
     free(qb->host);
+    free(qb->user);
     free(qb->password);
     free(qb);
 }

@@ -15,7 +15,7 @@ typedef struct hl_qb_s hl_qb_t;
 
 /* @returns a connected reader (options copied) or NULL with a message; free
  * with hl_qb_destroy(). Not thread safe: one per thread. */
-hl_qb_t *hl_qb_new(const hl_query_opts_t *opts, char *errstr, size_t errstr_size);
+hl_qb_t *hl_qb_new(const hl_redis_opts_t *opts, char *errstr, size_t errstr_size);
 /* NULL is allowed. */
 void hl_qb_destroy(hl_qb_t *qb);
 

@@ -8,27 +8,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "common/strmap.h"
 
 struct hl_store_s {
-    char *host, *password;
+    char *host, *user, *password;
     int port, timeout_ms;
     redisContext *c;
     int watching; /* the offsets of the batch being written are WATCHed on c */
     uint64_t round_trips, commands;
 };
 
-hl_store_t *hl_store_new(const hl_store_opts_t *opts) {
+hl_store_t *hl_store_new(const hl_redis_opts_t *opts) {
     hl_store_t *st = calloc(1, sizeof *st);
     if (!st)
         return NULL;
-    st->host = strdup(opts->host);
+    st->host = strdup(opts->host ? opts->host : "127.0.0.1");
+    st->user = strdup(opts->user ? opts->user : "");
     st->password = strdup(opts->password ? opts->password : "");
     st->port = opts->port;
     st->timeout_ms = opts->timeout_ms;
-    if (!st->host || !st->password) {
+    if (!st->host || !st->user || !st->password) {
         hl_store_destroy(st);
         return NULL;
     }
@@ -41,6 +41,7 @@ void hl_store_destroy(hl_store_t *st) {
     if (st->c)
         redisFree(st->c);
     free(st->host);
+    free(st->user);
     free(st->password);
     free(st);
 }
@@ -68,28 +69,11 @@ static hl_err_t fail(hl_store_t *st, char *errstr, size_t errstr_size, const cha
 static hl_err_t connect_if_needed(hl_store_t *st, char *errstr, size_t errstr_size) {
     if (st->c)
         return HL_OK;
-    struct timeval tv = {st->timeout_ms / 1000, (st->timeout_ms % 1000) * 1000};
-    st->c = redisConnectWithTimeout(st->host, st->port, tv);
-    if (!st->c) {
-        hl_seterr(errstr, errstr_size, "redis: out of memory");
-        return HL_ERR_REDIS;
-    }
-    if (st->c->err)
-        return fail(st, errstr, errstr_size, "connect", NULL);
-    redisSetTimeout(st->c, tv);
+    hl_redis_opts_t o = {st->host, st->port, st->user, st->password, st->timeout_ms};
     st->round_trips++;
     st->commands++;
-    redisReply *reply;
-    if (*st->password) {
-        reply = redisCommand(st->c, "AUTH %s", st->password);
-        if (!reply || reply->type == REDIS_REPLY_ERROR) {
-            hl_err_t e = fail(st, errstr, errstr_size, "AUTH", reply);
-            freeReplyObject(reply);
-            return e;
-        }
-        freeReplyObject(reply);
-    }
-    return HL_OK;
+    st->c = hl_redis_connect(&o, errstr, errstr_size);
+    return st->c ? HL_OK : HL_ERR_REDIS;
 }
 
 hl_err_t hl_store_ping(hl_store_t *st, char *errstr, size_t errstr_size) {

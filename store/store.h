@@ -11,19 +11,13 @@
 
 #include "common/hl.h"
 #include "ingest/batch.h"
+#include "store/redis_conn.h"
 
 typedef struct hl_store_s hl_store_t;
 
-typedef struct hl_store_opts_s {
-    const char *host;
-    int port;
-    const char *password; /* "" or NULL: no AUTH */
-    int timeout_ms;
-} hl_store_opts_t;
-
-/* @returns a new store handle (strings copied; connects lazily, on first
- * use), or NULL when out of memory; free with hl_store_destroy(). */
-hl_store_t *hl_store_new(const hl_store_opts_t *opts);
+/* @returns a new store handle (strings of @p opts copied; connects lazily,
+ * on first use), or NULL when out of memory; free with hl_store_destroy(). */
+hl_store_t *hl_store_new(const hl_redis_opts_t *opts);
 void hl_store_destroy(hl_store_t *st);
 
 /* Connects (if not connected) and PINGs. @returns HL_OK or HL_ERR_REDIS. */
