@@ -2,7 +2,9 @@
  * consumer (rd_kafka_consumer_poll, as the ingester uses) that reads a topic
  * from the beginning to its end and only touches each payload (sums its
  * bytes). Prints one JSON line: messages, bytes, seconds, msgs/s, MB/s.
- * Usage: build/bench_consume BROKERS TOPIC   (a benchmark, not a test) */
+ * Usage: build/bench_consume BROKERS TOPIC   (a benchmark, not a test)
+ * SASL settings come from HOTLINE_KAFKA_SECURITY_PROTOCOL, _SASL_MECHANISM,
+ * _SASL_USERNAME and _SASL_PASSWORD, as `scripts/services env` prints them. */
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +34,18 @@ int main(int argc, char **argv) {
             fprintf(stderr, "%s\n", err);
             return 1;
         }
+    /* the broker's credentials, from the variables hotline reads too */
+    const char *from_env[][2] = {{"security.protocol", "HOTLINE_KAFKA_SECURITY_PROTOCOL"},
+                                 {"sasl.mechanism", "HOTLINE_KAFKA_SASL_MECHANISM"},
+                                 {"sasl.username", "HOTLINE_KAFKA_SASL_USERNAME"},
+                                 {"sasl.password", "HOTLINE_KAFKA_SASL_PASSWORD"}};
+    for (size_t i = 0; i < sizeof from_env / sizeof from_env[0]; i++) {
+        const char *v = getenv(from_env[i][1]);
+        if (v && *v && rd_kafka_conf_set(conf, from_env[i][0], v, err, sizeof err) != RD_KAFKA_CONF_OK) {
+            fprintf(stderr, "%s\n", err);
+            return 1;
+        }
+    }
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
     if (!rk) {
         fprintf(stderr, "%s\n", err);

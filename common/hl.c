@@ -17,6 +17,7 @@ const char *hl_err2str(hl_err_t err) {
     case HL_ERR_KAFKA: return "Kafka error";
     case HL_ERR_REDIS: return "Redis error";
     case HL_ERR_STALE: return "stale: partition owned elsewhere";
+    case HL_ERR_DENIED: return "access denied";
     }
     return "unknown error";
 }

@@ -18,6 +18,7 @@ typedef enum hl_err_e {
     HL_ERR_KAFKA,     /* librdkafka reported an error */
     HL_ERR_REDIS,     /* Redis unreachable or erroring: transient, retry */
     HL_ERR_STALE,     /* a conditional write lost: another owner moved on */
+    HL_ERR_DENIED,    /* a server refused our credentials or permissions: fatal */
 } hl_err_t;
 
 /* @returns a static, human readable name of @p err. */

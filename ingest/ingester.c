@@ -503,7 +503,9 @@ out:
 }
 
 /* Drops the open batch, pauses consuming, and waits (with backoff) until
- * Redis answers; then restarts every assigned partition at its stored offset. */
+ * Redis answers; then restarts every assigned partition at its stored offset.
+ * @returns 0 (recovered, or stopped by *run), -1 when Redis refuses our
+ * credentials (fatal: waiting cannot help). */
 static int recover(hl_ingester_t *ing, volatile sig_atomic_t *run) {
     drop_batches(ing);
     hl_kafka_pause(ing->kafka);
@@ -513,7 +515,14 @@ static int recover(hl_ingester_t *ing, volatile sig_atomic_t *run) {
         int32_t *ids = calloc(ing->nparts + 1, sizeof *ids);
         int64_t *offs = calloc(ing->nparts + 1, sizeof *offs);
         size_t n = 0;
-        int ok = ids && offs && hl_store_ping(ing->store, err, sizeof err) == HL_OK;
+        hl_err_t ping = ids && offs ? hl_store_ping(ing->store, err, sizeof err) : HL_ERR_NOMEM;
+        if (ping == HL_ERR_DENIED) {
+            free(ids);
+            free(offs);
+            hl_log("ERROR", "%s (check redis.user and redis.password)", err);
+            return -1;
+        }
+        int ok = ping == HL_OK;
         for (size_t p = 0; ok && p < ing->nparts; p++) {
             if (!ing->parts[p].assigned)
                 continue;
@@ -710,9 +719,15 @@ int hl_ingester_run(hl_ingester_t *ing, volatile sig_atomic_t *run,
     ing->stats_at_ms = now_ms();
     hl_log("INFO", "ingest: consuming %s, keyword table %s version %s", ing->conf->topic_tickets,
            ing->conf->keywords_path, ing->table_version);
+    /* refused credentials are a configuration error, not an outage to wait out */
+    if (hl_store_ping(ing->store, err, sizeof err) == HL_ERR_DENIED) {
+        hl_log("ERROR", "%s (check redis.user and redis.password)", err);
+        return -1;
+    }
     while (*run) {
         if (ing->need_recover) {
-            recover(ing, run);
+            if (recover(ing, run))
+                return -1;
             continue;
         }
         if (*reload && ing->batch_events == 0) {

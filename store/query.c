@@ -11,8 +11,8 @@ struct hl_query_s {
 };
 
 hl_query_t *hl_query_new(const hl_redis_opts_t *opts, char *errstr, size_t errstr_size) {
-    redisContext *c = hl_redis_connect(opts, errstr, errstr_size);
-    if (!c)
+    redisContext *c;
+    if (hl_redis_connect(opts, &c, errstr, errstr_size))
         return NULL;
     hl_query_t *q = calloc(1, sizeof *q);
     if (!q) {

@@ -14,8 +14,7 @@ struct hl_qb_s {
 
 static hl_err_t connect_qb(hl_qb_t *qb, char *errstr, size_t errstr_size) {
     hl_redis_opts_t o = {qb->host, qb->port, qb->user, qb->password, qb->timeout_ms};
-    qb->c = hl_redis_connect(&o, errstr, errstr_size);
-    return qb->c ? HL_OK : HL_ERR_REDIS;
+    return hl_redis_connect(&o, &qb->c, errstr, errstr_size);
 }
 
 hl_qb_t *hl_qb_new(const hl_redis_opts_t *opts, char *errstr, size_t errstr_size) {

@@ -8,6 +8,7 @@
 #include <hiredis/hiredis.h>
 #include <stddef.h>
 
+#include "common/hl.h"
 #include "config/config.h"
 
 /* Where and as whom to connect. Strings are borrowed for the call. */
@@ -22,10 +23,16 @@ typedef struct hl_redis_opts_s {
 /* The redis.* keys of @p conf (borrowed: valid while @p conf is). */
 hl_redis_opts_t hl_redis_opts_from_conf(const hl_conf_t *conf);
 
-/* @returns a connected, authenticated context the caller frees with
- * redisFree(), or NULL with a message naming the server and the step that
- * failed ("AUTH as user 'hotline': WRONGPASS ..."). The password never
- * appears in the message. */
-redisContext *hl_redis_connect(const hl_redis_opts_t *opts, char *errstr, size_t errstr_size);
+/* Connects and authenticates; *out gets a context the caller frees with
+ * redisFree(). @returns HL_OK; HL_ERR_REDIS when the server cannot be
+ * reached (transient); HL_ERR_DENIED when it refuses the credentials. On
+ * error *out is NULL and @p errstr names the server and the step that failed
+ * ("AUTH as user 'hotline': WRONGPASS ..."); the password never appears. */
+hl_err_t hl_redis_connect(const hl_redis_opts_t *opts, redisContext **out, char *errstr,
+                          size_t errstr_size);
+
+/* HL_ERR_DENIED when @p reply is Redis refusing access (NOAUTH, WRONGPASS,
+ * NOPERM: retrying cannot help), else HL_ERR_REDIS. */
+hl_err_t hl_redis_error_kind(const redisReply *reply);
 
 #endif

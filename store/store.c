@@ -63,7 +63,7 @@ static hl_err_t fail(hl_store_t *st, char *errstr, size_t errstr_size, const cha
     else
         hl_seterr(errstr, errstr_size, "redis %s:%d: %s: unexpected reply", st->host, st->port, what);
     drop(st);
-    return HL_ERR_REDIS;
+    return hl_redis_error_kind(reply);
 }
 
 static hl_err_t connect_if_needed(hl_store_t *st, char *errstr, size_t errstr_size) {
@@ -72,8 +72,7 @@ static hl_err_t connect_if_needed(hl_store_t *st, char *errstr, size_t errstr_si
     hl_redis_opts_t o = {st->host, st->port, st->user, st->password, st->timeout_ms};
     st->round_trips++;
     st->commands++;
-    st->c = hl_redis_connect(&o, errstr, errstr_size);
-    return st->c ? HL_OK : HL_ERR_REDIS;
+    return hl_redis_connect(&o, &st->c, errstr, errstr_size);
 }
 
 hl_err_t hl_store_ping(hl_store_t *st, char *errstr, size_t errstr_size) {

@@ -14,6 +14,23 @@ SOURCE_DIR = os.environ.get("HL_SOURCE_DIR", os.path.dirname(os.path.dirname(os.
 BUILD_DIR = os.environ.get("HL_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
 HOTLINE = os.path.join(BUILD_DIR, "hotline")
 SHARED = os.path.join(os.path.dirname(SOURCE_DIR), "shared")
+
+
+def _load_service_credentials():
+    """The services require authentication: takes the credentials
+    `scripts/services env` prints (for the services dir ctest names) into
+    this process's environment, so that every hotline run inherits them."""
+    p = subprocess.run([os.path.join(SOURCE_DIR, "scripts", "services"), "env"], capture_output=True)
+    if p.returncode != 0:
+        print("FAIL: scripts/services env: %s" % p.stderr.decode(errors="replace").strip(), file=sys.stderr)
+        sys.exit(1)
+    for line in p.stdout.decode().splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        if name:
+            os.environ[name] = value
+
+
+_load_service_credentials()
 BROKERS = os.environ.get("HOTLINE_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
 REDIS_HOST = os.environ.get("HOTLINE_REDIS_HOST", "127.0.0.1")
 REDIS_PORT = int(os.environ.get("HOTLINE_REDIS_PORT", "16379"))
@@ -37,12 +54,18 @@ def unique(name):
 class Redis:
     """Just enough RESP2 for the tests: commands with bulk-string arguments."""
 
-    def __init__(self, host=REDIS_HOST, port=REDIS_PORT):
+    def __init__(self, host=REDIS_HOST, port=REDIS_PORT, auth=None):
+        """@auth: (user, password) to AUTH with; by default the administrator
+        (the default user, password REDISCLI_AUTH), who may read every key."""
         try:
             self.sock = socket.create_connection((host, port), timeout=30)
         except OSError as e:
             fail("redis at %s:%d is not reachable (%s): did scripts/services start fail?" % (host, port, e))
         self.buf = b""
+        if auth is None:
+            auth = ("default", os.environ.get("REDISCLI_AUTH", ""))
+        if auth[1]:
+            self.cmd("AUTH", *auth)
 
     def _line(self):
         while b"\r\n" not in self.buf:
@@ -128,7 +151,14 @@ def publish(topic, lines):
 
 def kcat_cmd(*args):
     """kcat's argv against the test broker (address and credentials), then @args."""
-    return ["kcat", "-b", BROKERS] + list(args)
+    auth = []
+    for prop, var in (("security.protocol", "HOTLINE_KAFKA_SECURITY_PROTOCOL"),
+                      ("sasl.mechanisms", "HOTLINE_KAFKA_SASL_MECHANISM"),
+                      ("sasl.username", "HOTLINE_KAFKA_SASL_USERNAME"),
+                      ("sasl.password", "HOTLINE_KAFKA_SASL_PASSWORD")):
+        if os.environ.get(var):
+            auth += ["-X", "%s=%s" % (prop, os.environ[var])]
+    return ["kcat", "-b", BROKERS] + auth + list(args)
 
 
 def kcat_consume(topic, expected, timeout=60):
@@ -136,7 +166,7 @@ def kcat_consume(topic, expected, timeout=60):
     client independent of ours: [(key, headers dict, payload bytes)]."""
     # %k key, %h headers, %S payload size, %s payload: framed by sizes to be exact
     p = subprocess.run(kcat_cmd("-C", "-t", topic, "-o", "beginning", "-e", "-q",
-                        "-f", "%K\t%k\t%h\t%S\t%s\n"], capture_output=True, timeout=timeout)
+                        "-f", "%K\t%k\t%h\t%S\t%s\n"), capture_output=True, timeout=timeout)
     if p.returncode != 0:
         fail("kcat on %s: %s" % (topic, p.stderr.decode(errors="replace")))
     out, data = [], p.stdout
