@@ -338,9 +338,12 @@ static int bucket(hl_pbatch_t *pb, const hl_pending_t *p, const hl_batch_opts_t 
         r |= count(pb, keys[k], field, 1);
         snprintf(field, sizeof field, "appeal|%s|%s", hl_appeal_code(p->appeal), topic);
         r |= count(pb, keys[k], field, 1);
-        if (p->park_off != SIZE_MAX) {
-            snprintf(field, sizeof field, "park|%s|%.*s", topic,
-                     (int)(p->park_len > HL_PARK_MAX ? HL_PARK_MAX : p->park_len),
+        /* the park as the quarter counts it (ticket_cells): cut at a
+         * character, not at a byte, and an empty name is no park */
+        size_t park_len = p->park_off != SIZE_MAX
+                              ? hl_park_cut(pb->arena + p->park_off, p->park_len) : 0;
+        if (park_len) {
+            snprintf(field, sizeof field, "park|%s|%.*s", topic, (int)park_len,
                      pb->arena + p->park_off);
             r |= count(pb, keys[k], field, 1);
         }

@@ -185,10 +185,16 @@ static int cb_number(void *ctx, const char *s, size_t len) {
     (void)len;
     return record(ctx, V_NUMBER, NULL, 0);
 }
+/* yajl checks only the shape of UTF-8 sequences (it lets overlongs, encoded
+ * surrogates and code points over U+10FFFF through), so every string and
+ * member name is checked strictly here, wherever it is: the contract rejects
+ * invalid UTF-8 in any string, including members that are otherwise ignored. */
 static int cb_string(void *ctx, const unsigned char *s, size_t len) {
     hl_event_parser_t *p = ctx;
     if (memchr(s, '\0', len))
         return fail(p, HL_REJECT_NUL_CHARACTER, "NUL character in a string");
+    if (!hl_utf8_valid((const char *)s, len))
+        return fail(p, HL_REJECT_INVALID_UTF8, "invalid UTF-8 in a string");
     return record(p, V_STRING, s, len);
 }
 
@@ -239,6 +245,8 @@ static int cb_map_key(void *ctx, const unsigned char *key, size_t len) {
     hl_event_parser_t *p = ctx;
     if (memchr(key, '\0', len))
         return fail(p, HL_REJECT_NUL_CHARACTER, "NUL character in a member name");
+    if (!hl_utf8_valid((const char *)key, len))
+        return fail(p, HL_REJECT_INVALID_UTF8, "invalid UTF-8 in a member name");
     size_t first = p->stack[p->depth - 1].first_key;
     if (p->nkeys - first >= MAX_MEMBERS)
         return fail(p, HL_REJECT_TOO_COMPLEX, "an object with over 1000 members");
@@ -462,6 +470,53 @@ static hl_reject_t validate(hl_event_parser_t *p, hl_event_t *ev, char *errstr,
     return HL_REJECT_NONE;
 }
 
+static int hex4(const char *s, size_t len, unsigned *v) {
+    *v = 0;
+    if (len < 4)
+        return -1;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        int d = c >= '0' && c <= '9' ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0)
+            return -1;
+        *v = *v << 4 | (unsigned)d;
+    }
+    return 0;
+}
+
+/* Whether the (already parsed, so well-formed) JSON text holds a \u escape
+ * of a UTF-16 surrogate that is not part of a high+low pair. yajl turns a
+ * lone high surrogate into '?' and pairs a high one with whatever escape
+ * follows, so this is checked on the raw text: such a string has no UTF-8
+ * encoding and is rejected as invalid UTF-8. A backslash appears only inside
+ * strings in valid JSON, and "\\" is skipped as a pair. */
+static int lone_surrogate(const char *buf, size_t len) {
+    const char *end = buf + len, *s = buf;
+    while ((s = memchr(s, '\\', (size_t)(end - s))) != NULL) {
+        if (end - s < 2)
+            return 0;
+        if (s[1] != 'u') {
+            s += 2;
+            continue;
+        }
+        unsigned cp, lo;
+        if (hex4(s + 2, (size_t)(end - s - 2), &cp))
+            return 0; /* cannot happen after a successful parse */
+        s += 6;
+        if (cp >= 0xDC00 && cp <= 0xDFFF)
+            return 1; /* a low surrogate first */
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (end - s < 6 || s[0] != '\\' || s[1] != 'u' ||
+                hex4(s + 2, (size_t)(end - s - 2), &lo) || lo < 0xDC00 || lo > 0xDFFF)
+                return 1;
+            s += 6;
+        }
+    }
+    return 0;
+}
+
 hl_reject_t hl_event_parse(hl_event_parser_t *p, const char *buf, size_t len,
                            hl_event_t *ev, char *errstr, size_t errstr_size) {
     memset(ev, 0, sizeof *ev);
@@ -507,5 +562,9 @@ hl_reject_t hl_event_parse(hl_event_parser_t *p, const char *buf, size_t len,
     yajl_free(h);
     if (r)
         return r;
+    if (lone_surrogate(buf, len)) {
+        hl_seterr(errstr, errstr_size, "invalid UTF-8: an escaped UTF-16 surrogate not in a pair");
+        return HL_REJECT_INVALID_UTF8;
+    }
     return validate(p, ev, errstr, errstr_size);
 }

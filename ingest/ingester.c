@@ -211,8 +211,12 @@ static void deadletter(hl_ingester_t *ing, const char *key, size_t key_len, cons
     char err[HL_ERRSTR_SIZE];
     ing->totals.deadlettered++;
     if (hl_kafka_deadletter(ing->kafka, ing->conf->topic_deadletter, key, key_len, payload, len,
-                            hl_reject_code(reason), message, partition, offset, err, sizeof err))
-        ing->need_recover = 1; /* not delivered: the batch must not commit */
+                            hl_reject_code(reason), message, partition, offset, err, sizeof err)) {
+        /* not delivered: the batch must not commit (it is retried) */
+        hl_log("WARN", "dead letter of partition %d offset %lld (%s, %zu bytes) not queued: %s",
+               (int)partition, (long long)offset, hl_reject_code(reason), len, err);
+        ing->need_recover = 1;
+    }
 }
 
 static void on_unknown(void *opaque, int32_t partition, int64_t offset, const char *id,
@@ -258,8 +262,10 @@ static void on_changed(void *opaque, const hl_change_t *c) {
     char err[HL_ERRSTR_SIZE];
     char *msg = hl_feed_render(c, ing->table_version);
     if (!msg || hl_kafka_produce(ing->kafka, ing->conf->topic_classified, c->id, c->id_len, msg,
-                                 strlen(msg), err, sizeof err))
+                                 strlen(msg), err, sizeof err)) {
+        hl_log("WARN", "classified feed: %s", msg ? err : "out of memory");
         ing->need_recover = 1;
+    }
     free(msg);
 }
 

@@ -36,10 +36,15 @@ struct hl_kafka_s {
 };
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
-    (void)rk;
     long *failures = opaque;
-    if (m->err)
+    if (m->err) {
+        /* counted, so that the next flush fails and the batch is retried;
+         * logged, so that an operator sees why */
         (*failures)++;
+        hl_log("WARN", "kafka: delivery to %s failed: %s", rd_kafka_topic_name(m->rkt),
+               rd_kafka_err2str(m->err));
+    }
+    (void)rk;
 }
 
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
@@ -87,9 +92,28 @@ static rd_kafka_t *make_producer(const hl_conf_t *conf, long *failures, char *er
     rd_kafka_conf_t *kc = make_conf(conf, 1, extra, errstr, errstr_size);
     if (!kc)
         return NULL;
+    /* A dead letter is a copy of any message the consumer received, however
+     * large (too_large ones included): the producer must not refuse what the
+     * consumer accepts, so its size limit defaults to the consumer's
+     * receive.message.max.bytes (librdkafka's default limit, ~1 MB, made
+     * every larger message undeliverable, and its batch was retried
+     * forever). An explicit kafka.message.max.bytes still wins; the broker's
+     * and the dead-letter topic's limits must allow it too. */
+    char max[32];
+    size_t maxlen = sizeof max;
+    int explicit_max = 0;
+    for (size_t i = 0; i < conf->kafka_count; i++)
+        explicit_max |= strcmp(conf->kafka_keys[i], "message.max.bytes") == 0;
+    char err[512];
+    if (!explicit_max &&
+        rd_kafka_conf_get(kc, "receive.message.max.bytes", max, &maxlen) == RD_KAFKA_CONF_OK &&
+        rd_kafka_conf_set(kc, "message.max.bytes", max, err, sizeof err) != RD_KAFKA_CONF_OK) {
+        hl_seterr(errstr, errstr_size, "kafka message.max.bytes: %s", err);
+        rd_kafka_conf_destroy(kc);
+        return NULL;
+    }
     rd_kafka_conf_set_dr_msg_cb(kc, on_delivery);
     rd_kafka_conf_set_opaque(kc, failures);
-    char err[512];
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, err, sizeof err);
     if (!rk) {
         hl_seterr(errstr, errstr_size, "kafka producer: %s", err);

@@ -16,13 +16,18 @@ const char *hl_metric_name(hl_metric_t m) {
     return m < HL_M_COUNT ? metric_names[m] : "?";
 }
 
-/* Keeps at most HL_PARK_MAX bytes, cutting before a UTF-8 continuation. */
-static size_t park_copy(char *dst, const char *src, size_t len) {
+size_t hl_park_cut(const char *park, size_t len) {
     if (len > HL_PARK_MAX) {
         len = HL_PARK_MAX;
-        while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80)
+        while (len > 0 && ((unsigned char)park[len] & 0xC0) == 0x80)
             len--;
     }
+    return len;
+}
+
+/* Keeps at most HL_PARK_MAX bytes, cutting before a UTF-8 continuation. */
+static size_t park_copy(char *dst, const char *src, size_t len) {
+    len = hl_park_cut(src, len);
     memcpy(dst, src, len);
     dst[len] = '\0';
     return len;

@@ -15,6 +15,11 @@
 
 #define HL_PARK_MAX 90 /* bytes kept of a park name (cut at a character) */
 
+/* @returns how many bytes of the park name park[0..len) are kept: at most
+ * HL_PARK_MAX, cut before a UTF-8 continuation byte, so the kept name is
+ * still valid UTF-8 (the same everywhere the name is counted). */
+size_t hl_park_cut(const char *park, size_t len);
+
 /* The cohort metrics of a quarter (the order is the Redis field names'). */
 typedef enum hl_metric_e {
     HL_M_RECEIVED = 0, HL_M_DISPATCHED, HL_M_RESOLVED, HL_M_RESOLVED_ON_TIME,

@@ -122,6 +122,18 @@ static int test_event_rejections(void) {
         /* overlong and surrogate encodings: caught by the strict check */
         {"{\"id\":\"x\",\"event\":\"resolved\",\"ts\":\"2023-01-01T00:00:00Z\",\"note\":\"\xc0\xaf\"}", HL_REJECT_INVALID_UTF8},
         {"{\"id\":\"x\",\"event\":\"resolved\",\"ts\":\"2023-01-01T00:00:00Z\",\"note\":\"\xed\xa0\x80\"}", HL_REJECT_INVALID_UTF8},
+        /* ... in members the decoder otherwise ignores, and in member names
+         * (yajl checks only the shape of a sequence) */
+        {"{\"id\":\"x\",\"event\":\"resolved\",\"ts\":\"2023-01-01T00:00:00Z\",\"unknown\":\"\xc0\xaf\"}", HL_REJECT_INVALID_UTF8},
+        {"{\"id\":\"x\",\"event\":\"resolved\",\"ts\":\"2023-01-01T00:00:00Z\",\"unknown\":[\"\xed\xa0\x80\"]}", HL_REJECT_INVALID_UTF8},
+        {"{\"id\":\"x\",\"event\":\"resolved\",\"ts\":\"2023-01-01T00:00:00Z\",\"\xe0\x80\xaf\":1}", HL_REJECT_INVALID_UTF8},
+        {"{\"id\":\"x\",\"event\":\"resolved\",\"ts\":\"2023-01-01T00:00:00Z\",\"caller\":{\"x\":\"\xf4\x90\x80\x80\"}}", HL_REJECT_INVALID_UTF8},
+        /* escaped surrogates outside a high+low pair have no UTF-8 encoding */
+        {"{\"id\":\"x\",\"event\":\"resolved\",\"ts\":\"2023-01-01T00:00:00Z\",\"note\":\"\\ud800\"}", HL_REJECT_INVALID_UTF8},
+        {"{\"id\":\"x\",\"event\":\"resolved\",\"ts\":\"2023-01-01T00:00:00Z\",\"note\":\"\\udc00x\"}", HL_REJECT_INVALID_UTF8},
+        {"{\"id\":\"x\",\"event\":\"resolved\",\"ts\":\"2023-01-01T00:00:00Z\",\"note\":\"\\ud800\\u0041\"}", HL_REJECT_INVALID_UTF8},
+        {"{\"id\":\"x\",\"event\":\"resolved\",\"ts\":\"2023-01-01T00:00:00Z\",\"unknown\":\"a\\uDBFF\"}", HL_REJECT_INVALID_UTF8},
+        {"{\"id\":\"x\",\"event\":\"resolved\",\"ts\":\"2023-01-01T00:00:00Z\",\"note\":\"\\ud83d\\ude00 \\\\ud800\"}", HL_REJECT_NONE},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         hl_event_t ev;

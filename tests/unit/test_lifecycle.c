@@ -221,9 +221,56 @@ static int test_batch_aggregates(void) {
     return fails;
 }
 
+/* A park name over HL_PARK_MAX bytes counts under the same name (cut at a
+ * character, valid UTF-8) in the quarter and in the hotspot buckets, and an
+ * empty park counts as no park in both. */
+static int test_batch_park_names(void) {
+    int fails = 0;
+    hl_pbatch_t pb = {0};
+    hl_pbatch_reset(&pb, "tickets", 0, 0);
+    hl_result_t res = {0};
+    res.topic = 12; /* GOV.APPROVAL */
+    res.dept = 1;
+    char park[128] = "a", cut[128] = "a";
+    for (int i = 0; i < 30; i++) /* 1 + 30 * 3 = 91 bytes */
+        strcat(park, "园");
+    for (int i = 0; i < 29; i++) /* 88 bytes: byte 90 is inside a character */
+        strcat(cut, "园");
+    hl_event_t c = {0};
+    c.type = HL_EV_CREATED;
+    c.ts = 1676424660; /* 2023-02-15 09:31 CST */
+    c.appeal = HL_AP_COMPLAINT;
+    c.id.ptr = "LONG";
+    c.id.len = 4;
+    c.park.ptr = park;
+    c.park.len = strlen(park);
+    TEST_ASSERT(hl_pbatch_add(&pb, 0, &c, &res, NULL, 0, "{}", 2) == 0, "add");
+    c.id.ptr = "EMPTY";
+    c.id.len = 5;
+    c.park.ptr = "";
+    c.park.len = 0;
+    TEST_ASSERT(hl_pbatch_add(&pb, 1, &c, &res, NULL, 0, "{}", 2) == 0, "add");
+    TEST_ASSERT(hl_pbatch_set_state(&pb, "LONG", 4, NULL, 0) == 0, "state");
+    TEST_ASSERT(hl_pbatch_set_state(&pb, "EMPTY", 5, NULL, 0) == 0, "state");
+    hl_batch_opts_t opts = {5 * 86400, 3600, 86400, "abc"};
+    TEST_ASSERT(hl_pbatch_apply(&pb, &opts, NULL) == 0, "apply");
+    ops_t o = {{0}, 0};
+    hl_pbatch_ops(&pb, collect, &o);
+    char line[512];
+    snprintf(line, sizeof line, "h hl:{tickets:0}:q:2023Q1 park|received|%s 1\n", cut);
+    TEST_ASSERT(has_op(&o, line), "missing \"%s\" in:\n%s", line, o.text);
+    snprintf(line, sizeof line, "h hl:{tickets:0}:d:20230215 park|GOV.APPROVAL|%s 1\n", cut);
+    TEST_ASSERT(has_op(&o, line), "missing \"%s\" in:\n%s", line, o.text);
+    TEST_ASSERT(!has_op(&o, "park|received| "), "empty park counted in the quarter");
+    TEST_ASSERT(!has_op(&o, "park|GOV.APPROVAL| "), "empty park counted in a bucket");
+    hl_pbatch_free(&pb);
+    return fails;
+}
+
 const hl_unit_test_t hl_unit_tests_lifecycle[] = {
     {"lifecycle_every_event_every_state", test_lifecycle_every_event_every_state},
     {"ticket_pack_roundtrip", test_ticket_pack_roundtrip},
     {"batch_aggregates", test_batch_aggregates},
+    {"batch_park_names", test_batch_park_names},
     {NULL, NULL},
 };
