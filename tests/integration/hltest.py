@@ -136,7 +136,7 @@ def kcat_consume(topic, expected, timeout=60):
     client independent of ours: [(key, headers dict, payload bytes)]."""
     # %k key, %h headers, %S payload size, %s payload: framed by sizes to be exact
     p = subprocess.run(kcat_cmd("-C", "-t", topic, "-o", "beginning", "-e", "-q",
-                        "-f", "%K\t%k\t%h\t%S\t%s\n"], capture_output=True, timeout=timeout)
+                        "-f", "%K\t%k\t%h\t%S\t%s\n"), capture_output=True, timeout=timeout)
     if p.returncode != 0:
         fail("kcat on %s: %s" % (topic, p.stderr.decode(errors="replace")))
     out, data = [], p.stdout
