@@ -22,6 +22,9 @@ typedef struct prop_s {
 } prop_t;
 
 #define F(field) offsetof(hl_conf_t, field)
+/* alerts.hash.key's default: for development only, since anyone can read it
+ * here (hl_conf_hash_key_weak). */
+#define DEV_HASH_KEY "hotline-dev-key-change-me"
 
 /* The one definition of every key. Keep descriptions one sentence: they are
  * the --help text and docs/configuration.md. */
@@ -76,8 +79,10 @@ static const prop_t props[] = {
     {"serve.port", T_INT, "8080", 1, 65535, F(serve_port), "Port of `hotline serve`."},
     {"serve.token", T_STR, "", 0, 0, F(serve_token),
      "Bearer token the HTTP API requires (always when not bound to loopback). Never printed."},
-    {"alerts.hash.key", T_STR, "hotline-dev-key-change-me", 0, 0, F(alerts_hash_key),
-     "Secret key of the keyed hash that recognises repeat callers (raw phones are never stored). Never printed."},
+    {"alerts.hash.key", T_STR, DEV_HASH_KEY, 0, 0, F(alerts_hash_key),
+     "Secret key of the keyed hash that recognises repeat callers (raw phones are never stored). Never printed. "
+     "The default is public and lets anyone reading Redis recover phones from the hashes: set a secret of at "
+     "least 16 bytes (the ingester warns otherwise)."},
     {"alerts.repeat.days", T_INT, "30", 1, 365, F(alerts_repeat_days),
      "Window in which the same caller or enterprise on the same topic is a repeat (重复诉求)."},
     {"alerts.cluster.callers", T_INT, "5", 2, 10000, F(alerts_cluster_callers),
@@ -341,6 +346,11 @@ const char *hl_conf_kafka_get(const hl_conf_t *conf, const char *name) {
         if (strcmp(conf->kafka_keys[i], name) == 0)
             return conf->kafka_values[i];
     return NULL;
+}
+
+int hl_conf_hash_key_weak(const hl_conf_t *conf) {
+    const char *k = conf->alerts_hash_key;
+    return !k || strlen(k) < HL_CONF_HASH_KEY_MIN || strcmp(k, DEV_HASH_KEY) == 0;
 }
 
 int hl_conf_is_secret(const char *key) {

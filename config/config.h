@@ -111,4 +111,13 @@ void hl_conf_doc_markdown(FILE *out);
 /* @returns 1 when a value of @p key must never be printed in clear. */
 int hl_conf_is_secret(const char *key);
 
+/* Shortest alerts.hash.key taken as a secret. */
+#define HL_CONF_HASH_KEY_MIN 16
+
+/* @returns 1 when alerts.hash.key is no secret: the default (published in
+ * this source) or shorter than HL_CONF_HASH_KEY_MIN bytes. Under such a key
+ * a stored identity hash gives the phone or credit code back to anyone who
+ * hashes every possible number (about 10^10 SipHash calls: minutes). */
+int hl_conf_hash_key_weak(const hl_conf_t *conf);
+
 #endif

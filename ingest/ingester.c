@@ -192,6 +192,11 @@ hl_ingester_t *hl_ingester_new(const hl_conf_t *conf, hl_classifier_t *clf, char
     ing->bopts.day_ttl_s = 400 * 86400;
     ing->bopts.table_version = ing->table_version;
     hl_siphash_key(conf->alerts_hash_key, ing->alert_key);
+    if (hl_conf_hash_key_weak(conf))
+        hl_log("WARN", "alerts.hash.key is the published default or shorter than %d bytes: anyone "
+               "reading Redis can recover callers' phones and credit codes from the hl:who and "
+               "hl:crowd hashes by hashing every number; set a secret key",
+               HL_CONF_HASH_KEY_MIN);
     if (conf->metrics_port &&
         !(ing->metrics = hl_metrics_start((int)conf->metrics_port, errstr, errstr_size)))
         goto fail;

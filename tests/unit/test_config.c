@@ -110,7 +110,28 @@ static int test_config_shipped_file(void) {
     return fails;
 }
 
+/* A stored identity hash is only as secret as alerts.hash.key: the default
+ * and short keys are reported weak (the ingester warns). */
+static int test_config_hash_key_weak(void) {
+    int fails = 0;
+    hl_conf_t *conf = hl_conf_new();
+    char err[512];
+    TEST_ASSERT(hl_conf_hash_key_weak(conf), "the published default is weak");
+    TEST_ASSERT(hl_conf_set(conf, "alerts.hash.key", "s3cret-but-short", err, sizeof err) == HL_CONF_OK, "%s", err);
+    TEST_ASSERT(!hl_conf_hash_key_weak(conf), "16 bytes are enough");
+    TEST_ASSERT(hl_conf_set(conf, "alerts.hash.key", "s3cret-but-shor", err, sizeof err) == HL_CONF_OK, "%s", err);
+    TEST_ASSERT(hl_conf_hash_key_weak(conf), "15 bytes are weak");
+    TEST_ASSERT(hl_conf_set(conf, "alerts.hash.key", "", err, sizeof err) == HL_CONF_OK, "%s", err);
+    TEST_ASSERT(hl_conf_hash_key_weak(conf), "an empty key is weak");
+    TEST_ASSERT(hl_conf_set(conf, "alerts.hash.key", "f1c8a0d2e9b47a3c55e1d0b6a7c2e913", err, sizeof err) == HL_CONF_OK,
+                "%s", err);
+    TEST_ASSERT(!hl_conf_hash_key_weak(conf), "a random key is not weak");
+    hl_conf_destroy(conf);
+    return fails;
+}
+
 const hl_unit_test_t hl_unit_tests_config[] = {
+    {"config_hash_key_weak", test_config_hash_key_weak},
     {"config_defaults_and_set", test_config_defaults_and_set},
     {"config_file_errors", test_config_file_errors},
     {"config_env_and_mask", test_config_env_and_mask},
