@@ -190,15 +190,17 @@ def kcat_consume(topic, expected, timeout=60):
     return out
 
 
-def kcat_produce(topic, messages, timeout=60):
+def kcat_produce(topic, messages, timeout=60, partition=None):
     """Publishes [(key bytes, payload bytes)] to @topic with kcat, one
     producer in order (so one key's messages keep their order in its
-    partition). Keys and payloads must hold neither a tab nor a newline."""
+    partition; with @partition, all go there, in this order). Keys and
+    payloads must hold neither a tab nor a newline."""
     data = b""
     for key, payload in messages:
         check(b"\t" not in key and b"\n" not in key + payload, "kcat_produce: tab or newline in %r" % key)
         data += key + b"\t" + payload + b"\n"
-    p = subprocess.run(kcat_cmd("-P", "-t", topic, "-K", "\t"), input=data, capture_output=True,
+    where = ["-p", str(partition)] if partition is not None else []
+    p = subprocess.run(kcat_cmd("-P", "-t", topic, "-K", "\t", *where), input=data, capture_output=True,
                        timeout=timeout)
     if p.returncode != 0:
         fail("kcat producing to %s: %s" % (topic, p.stderr.decode(errors="replace")))
