@@ -755,6 +755,10 @@ int hl_ingester_run(hl_ingester_t *ing, volatile sig_atomic_t *run,
             if (m.eof) {
                 if ((size_t)m.partition < ing->nparts)
                     ing->parts[m.partition].eof = 1;
+                /* a partition at its end no longer holds back the event
+                 * time (an empty one has none): a quarter may now be due */
+                if (!ing->batch_events && !ing->need_recover)
+                    maybe_emit_report(ing);
             } else {
                 handle(ing, &m);
             }
