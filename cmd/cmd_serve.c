@@ -89,7 +89,10 @@ static void *feed_main(void *arg) {
         int at_end = 0;
         int got = hl_reader_poll(r, 200, &m, &at_end, err, sizeof err);
         if (got < 0) {
-            hl_log("WARN", "serve: classified feed: %s", err);
+            hl_log("WARN", "serve: /api/latest disabled: %s", err);
+            pthread_mutex_lock(&l->mu);
+            l->state = -1;
+            pthread_mutex_unlock(&l->mu);
             break;
         }
         if (got == 0) {

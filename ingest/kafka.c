@@ -23,42 +23,67 @@ static int is_consumer_only(const char *key) {
     return 0;
 }
 
+/* Prefix of an authentication failure's message: what the operator checks. */
+#define REFUSED                                                                                    \
+    "the broker refused our credentials (check kafka.sasl.username, kafka.sasl.password and "      \
+    "kafka.sasl.mechanism): "
+
+/* What a handle's callbacks tell its owner: failed deliveries since the last
+ * flush, and the first error that retrying cannot cure. */
+typedef struct {
+    long delivery_failures;
+    int fatal;
+    char fatal_error[512];
+} kafka_status_t;
+
 struct hl_kafka_s {
     rd_kafka_t *consumer;
     rd_kafka_t *producer;
     hl_kafka_hooks_t hooks;
     char *topic;
     rd_kafka_topic_partition_list_t *assignment;
-    long delivery_failures;
-    char delivery_error[256];
-    int fatal;
-    char fatal_error[256];
+    kafka_status_t status; /* of the consumer and the producer */
 };
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
-    long *failures = opaque;
+    kafka_status_t *status = opaque;
     if (m->err) {
         /* counted, so that the next flush fails and the batch is retried;
          * logged, so that an operator sees why */
-        (*failures)++;
+        status->delivery_failures++;
         hl_log("WARN", "kafka: delivery to %s failed: %s", rd_kafka_topic_name(m->rkt),
                rd_kafka_err2str(m->err));
     }
     (void)rk;
 }
 
-static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
-    (void)rk;
-    hl_kafka_t *k = opaque;
+/* Records in @p status an error of @p rk that retrying cannot cure: a fatal
+ * one, or credentials the broker refused (waiting cannot make them right,
+ * and librdkafka would retry them forever); logs the others, which
+ * librdkafka recovers from by itself (reconnecting). */
+static void record_error(kafka_status_t *status, rd_kafka_t *rk, int err, const char *reason) {
+    if (status->fatal)
+        return;
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
         char buf[256];
         rd_kafka_fatal_error(rk, buf, sizeof buf);
-        k->fatal = 1;
-        snprintf(k->fatal_error, sizeof k->fatal_error, "%s", buf);
+        status->fatal = 1;
+        snprintf(status->fatal_error, sizeof status->fatal_error, "kafka fatal error: %s", buf);
+    } else if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
+        status->fatal = 1;
+        snprintf(status->fatal_error, sizeof status->fatal_error, "kafka: " REFUSED "%s", reason);
     } else {
-        /* transient: librdkafka reconnects by itself; consuming resumes */
         hl_log("WARN", "kafka: %s", reason);
     }
+}
+
+static void on_consumer_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+    record_error(&((hl_kafka_t *)opaque)->status, rk, err, reason);
+}
+
+/* The error callback of handles whose opaque is their kafka_status_t. */
+static void on_status_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+    record_error(opaque, rk, err, reason);
 }
 
 /* Applies kafka.* pass-through keys, then @p extra pairs (NULL-terminated). */
@@ -86,7 +111,8 @@ static rd_kafka_conf_t *make_conf(const hl_conf_t *conf, int producer, const cha
     return kc;
 }
 
-static rd_kafka_t *make_producer(const hl_conf_t *conf, long *failures, char *errstr,
+/* A producer whose callbacks report to @p status (borrowed; must outlive it). */
+static rd_kafka_t *make_producer(const hl_conf_t *conf, kafka_status_t *status, char *errstr,
                                  size_t errstr_size) {
     static const char *const extra[] = {"enable.idempotence", "true", "linger.ms", "5", NULL};
     rd_kafka_conf_t *kc = make_conf(conf, 1, extra, errstr, errstr_size);
@@ -113,7 +139,8 @@ static rd_kafka_t *make_producer(const hl_conf_t *conf, long *failures, char *er
         return NULL;
     }
     rd_kafka_conf_set_dr_msg_cb(kc, on_delivery);
-    rd_kafka_conf_set_opaque(kc, failures);
+    rd_kafka_conf_set_error_cb(kc, on_status_error);
+    rd_kafka_conf_set_opaque(kc, status);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, err, sizeof err);
     if (!rk) {
         hl_seterr(errstr, errstr_size, "kafka producer: %s", err);
@@ -172,7 +199,7 @@ hl_kafka_t *hl_kafka_new(const hl_conf_t *conf, const char *topic, const hl_kafk
     if (!kc)
         goto fail;
     rd_kafka_conf_set_rebalance_cb(kc, on_rebalance);
-    rd_kafka_conf_set_error_cb(kc, on_error);
+    rd_kafka_conf_set_error_cb(kc, on_consumer_error);
     rd_kafka_conf_set_opaque(kc, k);
     char err[512];
     k->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, kc, err, sizeof err);
@@ -182,7 +209,7 @@ hl_kafka_t *hl_kafka_new(const hl_conf_t *conf, const char *topic, const hl_kafk
         goto fail;
     }
     rd_kafka_poll_set_consumer(k->consumer);
-    k->producer = make_producer(conf, &k->delivery_failures, errstr, errstr_size);
+    k->producer = make_producer(conf, &k->status, errstr, errstr_size);
     if (!k->producer)
         goto fail;
     rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
@@ -214,8 +241,8 @@ static void fill_msg(hl_kmsg_t *msg, rd_kafka_message_t *m) {
 
 int hl_kafka_poll(hl_kafka_t *k, int timeout_ms, hl_kmsg_t *msg, char *errstr, size_t errstr_size) {
     rd_kafka_poll(k->producer, 0);
-    if (k->fatal) {
-        hl_seterr(errstr, errstr_size, "kafka fatal error: %s", k->fatal_error);
+    if (k->status.fatal) {
+        hl_seterr(errstr, errstr_size, "%s", k->status.fatal_error);
         return -1;
     }
     rd_kafka_message_t *m = rd_kafka_consumer_poll(k->consumer, timeout_ms);
@@ -286,11 +313,26 @@ hl_err_t hl_kafka_produce(hl_kafka_t *k, const char *topic, const char *key, siz
     return produce(k->producer, topic, key, key_len, payload, len, NULL, errstr, errstr_size);
 }
 
-static hl_err_t flush(rd_kafka_t *rk, long *failures, int timeout_ms, char *errstr,
+/* Waits up to @p timeout_ms for @p rk's messages to be delivered, giving up
+ * at once when @p status records an error retrying cannot cure. */
+static hl_err_t flush(rd_kafka_t *rk, kafka_status_t *status, int timeout_ms, char *errstr,
                       size_t errstr_size) {
-    rd_kafka_resp_err_t e = rd_kafka_flush(rk, timeout_ms);
-    long failed = *failures;
-    *failures = 0;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rd_kafka_resp_err_t e;
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long left = timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000L + (t.tv_nsec - t0.tv_nsec) / 1000000L);
+        e = rd_kafka_flush(rk, left < 0 ? 0 : left > 100 ? 100 : (int)left);
+        if (status->fatal) {
+            hl_seterr(errstr, errstr_size, "%s", status->fatal_error);
+            return HL_ERR_KAFKA;
+        }
+        if (e != RD_KAFKA_RESP_ERR__TIMED_OUT || left <= 0)
+            break;
+    }
+    long failed = status->delivery_failures;
+    status->delivery_failures = 0;
     if (e) {
         hl_seterr(errstr, errstr_size, "kafka flush: %s (%d messages undelivered)",
                   rd_kafka_err2str(e), rd_kafka_outq_len(rk));
@@ -304,7 +346,7 @@ static hl_err_t flush(rd_kafka_t *rk, long *failures, int timeout_ms, char *errs
 }
 
 hl_err_t hl_kafka_flush(hl_kafka_t *k, int timeout_ms, char *errstr, size_t errstr_size) {
-    return flush(k->producer, &k->delivery_failures, timeout_ms, errstr, errstr_size);
+    return flush(k->producer, &k->status, timeout_ms, errstr, errstr_size);
 }
 
 void hl_kafka_pause(hl_kafka_t *k) {
@@ -362,7 +404,7 @@ void hl_kafka_destroy(hl_kafka_t *k) {
 
 struct hl_producer_s {
     rd_kafka_t *rk;
-    long failures;
+    kafka_status_t status;
 };
 
 hl_producer_t *hl_producer_new(const hl_conf_t *conf, char *errstr, size_t errstr_size) {
@@ -371,7 +413,7 @@ hl_producer_t *hl_producer_new(const hl_conf_t *conf, char *errstr, size_t errst
         hl_seterr(errstr, errstr_size, "out of memory");
         return NULL;
     }
-    p->rk = make_producer(conf, &p->failures, errstr, errstr_size);
+    p->rk = make_producer(conf, &p->status, errstr, errstr_size);
     if (!p->rk) {
         free(p);
         return NULL;
@@ -382,11 +424,15 @@ hl_producer_t *hl_producer_new(const hl_conf_t *conf, char *errstr, size_t errst
 hl_err_t hl_producer_send(hl_producer_t *p, const char *topic, const char *key, size_t key_len,
                           const char *payload, size_t len, char *errstr, size_t errstr_size) {
     rd_kafka_poll(p->rk, 0);
+    if (p->status.fatal) {
+        hl_seterr(errstr, errstr_size, "%s", p->status.fatal_error);
+        return HL_ERR_KAFKA;
+    }
     return produce(p->rk, topic, key, key_len, payload, len, NULL, errstr, errstr_size);
 }
 
 hl_err_t hl_producer_flush(hl_producer_t *p, int timeout_ms, char *errstr, size_t errstr_size) {
-    return flush(p->rk, &p->failures, timeout_ms, errstr, errstr_size);
+    return flush(p->rk, &p->status, timeout_ms, errstr, errstr_size);
 }
 
 void hl_producer_destroy(hl_producer_t *p) {
@@ -400,6 +446,7 @@ void hl_producer_destroy(hl_producer_t *p) {
 
 struct hl_reader_s {
     rd_kafka_t *rk;
+    kafka_status_t status;
     unsigned char at_end[READER_MAX_PARTITIONS]; /* partition read to its end */
 };
 
@@ -417,6 +464,10 @@ hl_reader_t *hl_reader_new(const hl_conf_t *conf, const char *topic, int from_be
         return NULL;
     hl_reader_t *r = calloc(1, sizeof *r);
     char err[512];
+    if (r) {
+        rd_kafka_conf_set_error_cb(kc, on_status_error);
+        rd_kafka_conf_set_opaque(kc, &r->status);
+    }
     if (!r || !(r->rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, err, sizeof err))) {
         hl_seterr(errstr, errstr_size, "kafka consumer: %s", r ? err : "out of memory");
         rd_kafka_conf_destroy(kc);
@@ -440,6 +491,12 @@ int hl_reader_poll(hl_reader_t *r, int timeout_ms, hl_kmsg_t *msg, int *at_end, 
                    size_t errstr_size) {
     *at_end = 0;
     rd_kafka_message_t *m = rd_kafka_consumer_poll(r->rk, timeout_ms);
+    if (r->status.fatal) {
+        if (m)
+            rd_kafka_message_destroy(m);
+        hl_seterr(errstr, errstr_size, "%s", r->status.fatal_error);
+        return -1;
+    }
     if (!m) {
         rd_kafka_topic_partition_list_t *a = NULL;
         if (!rd_kafka_assignment(r->rk, &a) && a) {
