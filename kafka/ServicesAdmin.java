@@ -7,6 +7,9 @@
 // missing (replication factor 1), waits until every partition of those topics
 // has a leader, and prints one line per topic. Exit status: 0 ready, 2 the broker
 // did not answer in time, 1 anything else (message on stderr).
+// It logs in with SASL/SCRAM-SHA-256 when HOTLINE_SERVICES_SASL_USERNAME and
+// HOTLINE_SERVICES_SASL_PASSWORD are set (from the environment, so that the
+// password is not on a command line).
 // Compiled once by scripts/services with javac when a JDK is present, else run
 // as a source file (`java ServicesAdmin.java ...`, Java 11+).
 
@@ -52,6 +55,14 @@ public final class ServicesAdmin {
         props.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, 100);
         props.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500);
         props.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 100);
+        String user = System.getenv("HOTLINE_SERVICES_SASL_USERNAME");
+        String password = System.getenv("HOTLINE_SERVICES_SASL_PASSWORD");
+        if (user != null && password != null) {
+            props.put("security.protocol", "SASL_PLAINTEXT");
+            props.put("sasl.mechanism", "SCRAM-SHA-256");
+            props.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required"
+                    + " username=\"" + user + "\" password=\"" + password + "\";");
+        }
 
         try (Admin admin = Admin.create(props)) {
             Set<String> existing = waitForListing(admin, deadline);
