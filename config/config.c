@@ -91,10 +91,13 @@ static const prop_t props[] = {
 #define NPROPS (sizeof props / sizeof props[0])
 
 /* kafka.* keys set by default, so a bare `hotline ingest` finds the broker
- * that scripts/services starts. */
+ * that scripts/services starts, and its memory stays small: librdkafka
+ * prefetches up to queued.max.messages.kbytes (64 MiB by default) ahead of
+ * a consumer; 16 MiB is still seconds of events at the ingester's speed. */
 static const char *const kafka_defaults[][2] = {
     {"bootstrap.servers", "127.0.0.1:19092"},
     {"group.id", "hotline-ingest"},
+    {"queued.max.messages.kbytes", "16384"},
 };
 
 /* kafka.* keys that may also come from the environment (HOTLINE_KAFKA_...):
