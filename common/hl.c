@@ -31,6 +31,12 @@ void hl_seterr(char *errstr, size_t errstr_size, const char *fmt, ...) {
     va_end(ap);
 }
 
+int64_t hl_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void hl_log(const char *level, const char *fmt, ...) {
     char stamp[32];
     time_t now = time(NULL);

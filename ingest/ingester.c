@@ -83,12 +83,6 @@ struct hl_ingester_s {
     double last_batch_ms;
 };
 
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static part_t *part(hl_ingester_t *ing, int32_t p) {
     if (p < 0)
         return NULL;
@@ -283,7 +277,7 @@ static void handle(hl_ingester_t *ing, const hl_kmsg_t *m) {
     ps->eof = 0;
     ing->totals.messages++;
     if (ing->batch_events++ == 0)
-        ing->batch_opened_ms = now_ms();
+        ing->batch_opened_ms = hl_now_ms();
     hl_event_t ev;
     char err[HL_ERRSTR_SIZE];
     hl_reject_t r;
@@ -430,7 +424,7 @@ out:
 /* Writes the open batch. @returns 0, or -1 when it could not be written
  * (the caller recovers: drop, re-read offsets, re-seek). */
 static int flush_batch(hl_ingester_t *ing) {
-    int64_t t0 = now_ms();
+    int64_t t0 = hl_now_ms();
     char err[HL_ERRSTR_SIZE];
     hl_pbatch_t **pbs = calloc(ing->nparts + 1, sizeof *pbs);
     int *stale = calloc(ing->nparts + 1, sizeof *stale);
@@ -502,11 +496,11 @@ static int flush_batch(hl_ingester_t *ing) {
         snap.stale_batches = ing->totals.stale_batches;
         memcpy(snap.events_by_type, ing->totals.by_type, sizeof snap.events_by_type);
         snap.lag = ing->lag;
-        snap.last_batch_ms = (double)(now_ms() - t0);
+        snap.last_batch_ms = (double)(hl_now_ms() - t0);
         memcpy(snap.table_version, ing->table_version, sizeof snap.table_version);
         hl_metrics_update(ing->metrics, &snap);
     }
-    ing->last_batch_ms = (double)(now_ms() - t0);
+    ing->last_batch_ms = (double)(hl_now_ms() - t0);
 out:
     free(pbs);
     free(stale);
@@ -556,8 +550,8 @@ static int recover(hl_ingester_t *ing, volatile sig_atomic_t *run) {
         ing->totals.redis_failures++;
         hl_log("WARN", "waiting for Redis: %s (retry in %d ms)", err, backoff_ms);
         /* keep serving the group while waiting; messages are dropped */
-        int64_t until = now_ms() + backoff_ms;
-        while (*run && now_ms() < until) {
+        int64_t until = hl_now_ms() + backoff_ms;
+        while (*run && hl_now_ms() < until) {
             hl_kmsg_t m;
             if (hl_kafka_poll(ing->kafka, 50, &m, err, sizeof err) == 1)
                 hl_kafka_msg_done(&m);
@@ -727,7 +721,7 @@ static int all_at_end(const hl_ingester_t *ing) {
 int hl_ingester_run(hl_ingester_t *ing, volatile sig_atomic_t *run,
                     volatile sig_atomic_t *reload, int until_caught_up) {
     char err[HL_ERRSTR_SIZE];
-    ing->stats_at_ms = now_ms();
+    ing->stats_at_ms = hl_now_ms();
     hl_log("INFO", "ingest: consuming %s, keyword table %s version %s", ing->conf->topic_tickets,
            ing->conf->keywords_path, ing->table_version);
     /* refused credentials are a configuration error, not an outage to wait out */
@@ -764,7 +758,7 @@ int hl_ingester_run(hl_ingester_t *ing, volatile sig_atomic_t *run,
             }
             hl_kafka_msg_done(&m);
         }
-        int64_t now = now_ms();
+        int64_t now = hl_now_ms();
         int all_eof = until_caught_up && all_at_end(ing);
         if (ing->batch_events &&
             ((int64_t)ing->batch_events >= ing->conf->batch_size ||
@@ -783,7 +777,7 @@ int hl_ingester_run(hl_ingester_t *ing, volatile sig_atomic_t *run,
      * (the stored offsets say where to resume) */
     if (ing->batch_events && !ing->need_recover && flush_batch(ing))
         hl_log("WARN", "stop: in-flight batch abandoned; it is re-read on the next start");
-    log_stats(ing, now_ms());
+    log_stats(ing, hl_now_ms());
     return 0;
 }
 

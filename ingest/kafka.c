@@ -77,6 +77,15 @@ static void record_error(kafka_status_t *status, rd_kafka_t *rk, int err, const 
     }
 }
 
+/* @returns 1 with the message in @p errstr when @p status holds an error
+ * retrying cannot cure, else 0. */
+static int failed_for_good(const kafka_status_t *status, char *errstr, size_t errstr_size) {
+    if (!status->fatal)
+        return 0;
+    hl_seterr(errstr, errstr_size, "%s", status->fatal_error);
+    return 1;
+}
+
 static void on_consumer_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
     record_error(&((hl_kafka_t *)opaque)->status, rk, err, reason);
 }
@@ -241,10 +250,8 @@ static void fill_msg(hl_kmsg_t *msg, rd_kafka_message_t *m) {
 
 int hl_kafka_poll(hl_kafka_t *k, int timeout_ms, hl_kmsg_t *msg, char *errstr, size_t errstr_size) {
     rd_kafka_poll(k->producer, 0);
-    if (k->status.fatal) {
-        hl_seterr(errstr, errstr_size, "%s", k->status.fatal_error);
+    if (failed_for_good(&k->status, errstr, errstr_size))
         return -1;
-    }
     rd_kafka_message_t *m = rd_kafka_consumer_poll(k->consumer, timeout_ms);
     if (!m)
         return 0;
@@ -317,17 +324,13 @@ hl_err_t hl_kafka_produce(hl_kafka_t *k, const char *topic, const char *key, siz
  * at once when @p status records an error retrying cannot cure. */
 static hl_err_t flush(rd_kafka_t *rk, kafka_status_t *status, int timeout_ms, char *errstr,
                       size_t errstr_size) {
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t deadline = hl_now_ms() + timeout_ms;
     rd_kafka_resp_err_t e;
     for (;;) {
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        long left = timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000L + (t.tv_nsec - t0.tv_nsec) / 1000000L);
+        int64_t left = deadline - hl_now_ms();
         e = rd_kafka_flush(rk, left < 0 ? 0 : left > 100 ? 100 : (int)left);
-        if (status->fatal) {
-            hl_seterr(errstr, errstr_size, "%s", status->fatal_error);
+        if (failed_for_good(status, errstr, errstr_size))
             return HL_ERR_KAFKA;
-        }
         if (e != RD_KAFKA_RESP_ERR__TIMED_OUT || left <= 0)
             break;
     }
@@ -424,10 +427,8 @@ hl_producer_t *hl_producer_new(const hl_conf_t *conf, char *errstr, size_t errst
 hl_err_t hl_producer_send(hl_producer_t *p, const char *topic, const char *key, size_t key_len,
                           const char *payload, size_t len, char *errstr, size_t errstr_size) {
     rd_kafka_poll(p->rk, 0);
-    if (p->status.fatal) {
-        hl_seterr(errstr, errstr_size, "%s", p->status.fatal_error);
+    if (failed_for_good(&p->status, errstr, errstr_size))
         return HL_ERR_KAFKA;
-    }
     return produce(p->rk, topic, key, key_len, payload, len, NULL, errstr, errstr_size);
 }
 
@@ -491,10 +492,9 @@ int hl_reader_poll(hl_reader_t *r, int timeout_ms, hl_kmsg_t *msg, int *at_end, 
                    size_t errstr_size) {
     *at_end = 0;
     rd_kafka_message_t *m = rd_kafka_consumer_poll(r->rk, timeout_ms);
-    if (r->status.fatal) {
+    if (failed_for_good(&r->status, errstr, errstr_size)) {
         if (m)
             rd_kafka_message_destroy(m);
-        hl_seterr(errstr, errstr_size, "%s", r->status.fatal_error);
         return -1;
     }
     if (!m) {
