@@ -63,6 +63,7 @@ void hl_pbatch_reset(hl_pbatch_t *pb, const char *topic, int32_t partition,
     pb->nstates = 0;
     pb->nalerts = 0;
     hl_strmap_clear(&pb->tickets);
+    hl_strmap_clear(&pb->hashes);
     hl_strmap_clear(&pb->counters);
     hl_strmap_clear(&pb->expires);
     hl_strmap_clear(&pb->quarters);
@@ -74,7 +75,11 @@ void hl_pbatch_free(hl_pbatch_t *pb) {
     free(pb->states);
     free(pb->alerts_off);
     hl_strmap_free(&pb->tickets);
+    hl_strmap_free(&pb->hashes);
     hl_strmap_free(&pb->counters);
+    free(pb->stored);
+    free(pb->by_hash);
+    free(pb->hash_start);
     hl_strmap_free(&pb->expires);
     hl_strmap_free(&pb->quarters);
     memset(pb, 0, sizeof *pb);
@@ -106,19 +111,97 @@ static void advance(hl_pbatch_t *pb, int64_t offset) {
         pb->next_offset = offset + 1;
 }
 
-static int count(hl_pbatch_t *pb, const char *key, const char *field, int64_t delta) {
+/* @returns the id of counter hash @p key, or -1 when out of memory. */
+static int64_t hash_id(hl_pbatch_t *pb, const char *key) {
+    hl_strmap_entry_t *e = hl_strmap_get(&pb->hashes, key, strlen(key), NULL);
+    return e ? (int64_t)(e - pb->hashes.entries) : -1;
+}
+
+/* Adds @p delta to @p field of the counter hash with id @p h. */
+static int count_in(hl_pbatch_t *pb, int64_t h, const char *field, int64_t delta) {
     char buf[512];
-    size_t kl = strlen(key), fl = strlen(field);
-    if (kl + fl + 1 > sizeof buf)
-        return 0; /* cannot happen: keys and fields are bounded (park <= 90 bytes) */
-    memcpy(buf, key, kl);
-    buf[kl] = '\x1f';
-    memcpy(buf + kl + 1, field, fl);
-    hl_strmap_entry_t *e = hl_strmap_get(&pb->counters, buf, kl + 1 + fl, NULL);
+    uint32_t id = (uint32_t)h;
+    size_t fl = strlen(field);
+    if (h < 0)
+        return -1;
+    if (sizeof id + fl > sizeof buf)
+        return 0; /* cannot happen: fields are bounded (park <= 90 bytes) */
+    memcpy(buf, &id, sizeof id);
+    memcpy(buf + sizeof id, field, fl);
+    hl_strmap_entry_t *e = hl_strmap_get(&pb->counters, buf, sizeof id + fl, NULL);
     if (!e)
         return -1;
     e->value += delta;
     return 0;
+}
+
+static int count(hl_pbatch_t *pb, const char *key, const char *field, int64_t delta) {
+    return count_in(pb, hash_id(pb, key), field, delta);
+}
+
+/* Groups the counters that changed by hash (a counting sort over the hash
+ * ids) and zeroes their stored values. @returns 0, or -1 when out of memory. */
+static int group_counters(hl_pbatch_t *pb) {
+    size_t nh = pb->hashes.count, nc = pb->counters.count;
+    if (nc > pb->group_cap) {
+        size_t *b = realloc(pb->by_hash, nc * sizeof *b);
+        if (!b)
+            return -1;
+        pb->by_hash = b;
+        int64_t *st = realloc(pb->stored, nc * sizeof *st);
+        if (!st)
+            return -1;
+        pb->stored = st;
+        pb->group_cap = nc;
+    }
+    if (nh + 1 > pb->hash_start_cap) {
+        size_t *hs = realloc(pb->hash_start, (nh + 1) * sizeof *hs);
+        if (!hs)
+            return -1;
+        pb->hash_start = hs;
+        pb->hash_start_cap = nh + 1;
+    }
+    memset(pb->hash_start, 0, (nh + 1) * sizeof *pb->hash_start);
+    uint32_t h;
+    for (size_t i = 0; i < nc; i++) {
+        const hl_strmap_entry_t *e = &pb->counters.entries[i];
+        pb->stored[i] = 0;
+        memcpy(&h, hl_strmap_key(&pb->counters, e), sizeof h);
+        if (e->value)
+            pb->hash_start[h + 1]++;
+    }
+    for (size_t k = 0; k < nh; k++)
+        pb->hash_start[k + 1] += pb->hash_start[k];
+    /* place each entry; hash_start[h] walks to the end of h's range... */
+    for (size_t i = 0; i < nc; i++) {
+        const hl_strmap_entry_t *e = &pb->counters.entries[i];
+        memcpy(&h, hl_strmap_key(&pb->counters, e), sizeof h);
+        if (e->value)
+            pb->by_hash[pb->hash_start[h]++] = i;
+    }
+    /* ...so each now holds its successor's start: shift back */
+    memmove(pb->hash_start + 1, pb->hash_start, nh * sizeof *pb->hash_start);
+    pb->hash_start[0] = 0;
+    return 0;
+}
+
+size_t hl_pbatch_nhashes(const hl_pbatch_t *pb) { return pb->hashes.count; }
+
+const char *hl_pbatch_hash_key(const hl_pbatch_t *pb, size_t h, size_t *len, size_t *nfields) {
+    const hl_strmap_entry_t *e = &pb->hashes.entries[h];
+    *len = e->key_len;
+    *nfields = pb->hash_start[h + 1] - pb->hash_start[h];
+    return hl_strmap_key(&pb->hashes, e);
+}
+
+const char *hl_pbatch_hash_field(const hl_pbatch_t *pb, size_t h, size_t i, size_t *len) {
+    const hl_strmap_entry_t *e = &pb->counters.entries[pb->by_hash[pb->hash_start[h] + i]];
+    *len = e->key_len - sizeof(uint32_t);
+    return hl_strmap_key(&pb->counters, e) + sizeof(uint32_t);
+}
+
+void hl_pbatch_set_stored(hl_pbatch_t *pb, size_t h, size_t i, int64_t value) {
+    pb->stored[pb->by_hash[pb->hash_start[h] + i]] = value;
 }
 
 static int stats(hl_pbatch_t *pb, const char *field) {
@@ -274,7 +357,7 @@ static void ticket_cells(const hl_ticket_t *t, cells_t *c) {
 }
 
 /* Adds @p delta to field "<dim>|<metric>|<value>" of the quarter hash. */
-static int count_cell(hl_pbatch_t *pb, const char *key, const cells_t *c, int i, int m,
+static int count_cell(hl_pbatch_t *pb, int64_t h, const cells_t *c, int i, int m,
                       int64_t delta) {
     char field[HL_PARK_MAX + 96];
     size_t dl = strlen(c->dim[i]), ml = strlen(hl_metric_name((hl_metric_t)m));
@@ -282,7 +365,7 @@ static int count_cell(hl_pbatch_t *pb, const char *key, const cells_t *c, int i,
     memcpy(field + dl, hl_metric_name((hl_metric_t)m), ml);
     field[dl + ml] = '|';
     memcpy(field + dl + ml + 1, c->value[i], strlen(c->value[i]) + 1);
-    return count(pb, key, field, delta);
+    return count_in(pb, h, field, delta);
 }
 
 /* Moves the quarter's counters from the ticket's contribution @p before
@@ -291,6 +374,7 @@ static int recount(hl_pbatch_t *pb, const hl_ticket_t *before, const hl_ticket_t
     char key[200], quarter[8];
     hl_cst_quarter(after->created, quarter, sizeof quarter);
     snprintf(key, sizeof key, "hl:%s:q:%s", pb->tag, quarter);
+    int64_t h = hash_id(pb, key);
     int cb[HL_M_COUNT] = {0}, ca[HL_M_COUNT];
     cells_t b = {0}, a;
     if (before) {
@@ -303,13 +387,13 @@ static int recount(hl_pbatch_t *pb, const hl_ticket_t *before, const hl_ticket_t
         int same = before && strcmp(a.value[i], b.value[i]) == 0;
         for (int m = 0; m < HL_M_COUNT; m++) {
             if (same) { /* the same cell: the difference */
-                if (ca[m] != cb[m] && count_cell(pb, key, &a, i, m, ca[m] - cb[m]))
+                if (ca[m] != cb[m] && count_cell(pb, h, &a, i, m, ca[m] - cb[m]))
                     return -1;
                 continue;
             } /* a moved cell: out of the old, into the new */
-            if (ca[m] && count_cell(pb, key, &a, i, m, ca[m]))
+            if (ca[m] && count_cell(pb, h, &a, i, m, ca[m]))
                 return -1;
-            if (before && cb[m] && count_cell(pb, key, &b, i, m, -cb[m]))
+            if (before && cb[m] && count_cell(pb, h, &b, i, m, -cb[m]))
                 return -1;
         }
     }
@@ -326,36 +410,40 @@ static int bucket(hl_pbatch_t *pb, const hl_pending_t *p, const hl_batch_opts_t 
     snprintf(keys[1], sizeof keys[1], "hl:%s:d:%04d%02d%02d", pb->tag, c.year, c.month, c.day);
     const int64_t ttl[2] = {opts->hour_ttl_s, opts->day_ttl_s};
     const char *topic = hl_topics[p->topic].code;
-    char field[HL_PARK_MAX + 128];
+    /* the fields, the same in the hour and in the day bucket */
+    char fields[5][HL_PARK_MAX + 64];
+    int nf = 0;
+    snprintf(fields[nf++], sizeof fields[0], "dt|%s|%s", hl_districts[p->district].code, topic);
+    snprintf(fields[nf++], sizeof fields[0], "dept|%s|%s", hl_depts[p->sdept].code, topic);
+    snprintf(fields[nf++], sizeof fields[0], "appeal|%s|%s", hl_appeal_code(p->appeal), topic);
+    /* the park as the quarter counts it (ticket_cells): cut at a character,
+     * not at a byte, and an empty name is no park */
+    size_t park_len = p->park_off != SIZE_MAX ? hl_park_cut(pb->arena + p->park_off, p->park_len)
+                                              : 0;
+    if (park_len)
+        snprintf(fields[nf++], sizeof fields[0], "park|%s|%.*s", topic, (int)park_len,
+                 pb->arena + p->park_off);
+    if (p->flags & HL_FLAG_URGENT)
+        snprintf(fields[nf++], sizeof fields[0], "urgent|%s|%s", hl_districts[p->district].code,
+                 topic);
+    char kw_field[256] = "kw|"; /* keywords are at most 100 bytes (classify/rules.c) */
     for (int k = 0; k < 2; k++) {
         hl_strmap_entry_t *e = hl_strmap_get(&pb->expires, keys[k], strlen(keys[k]), NULL);
         if (!e)
             return -1;
         e->value = ttl[k];
-        snprintf(field, sizeof field, "dt|%s|%s", hl_districts[p->district].code, topic);
-        int r = count(pb, keys[k], field, 1);
-        snprintf(field, sizeof field, "dept|%s|%s", hl_depts[p->sdept].code, topic);
-        r |= count(pb, keys[k], field, 1);
-        snprintf(field, sizeof field, "appeal|%s|%s", hl_appeal_code(p->appeal), topic);
-        r |= count(pb, keys[k], field, 1);
-        /* the park as the quarter counts it (ticket_cells): cut at a
-         * character, not at a byte, and an empty name is no park */
-        size_t park_len = p->park_off != SIZE_MAX
-                              ? hl_park_cut(pb->arena + p->park_off, p->park_len) : 0;
-        if (park_len) {
-            snprintf(field, sizeof field, "park|%s|%.*s", topic, (int)park_len,
-                     pb->arena + p->park_off);
-            r |= count(pb, keys[k], field, 1);
-        }
-        if (p->flags & HL_FLAG_URGENT) {
-            snprintf(field, sizeof field, "urgent|%s|%s", hl_districts[p->district].code, topic);
-            r |= count(pb, keys[k], field, 1);
-        }
+        int64_t h = hash_id(pb, keys[k]);
+        int r = 0;
+        for (int f = 0; f < nf; f++)
+            r |= count_in(pb, h, fields[f], 1);
         const char *kw = pb->arena + p->kw_off;
         for (size_t i = 0; i < p->kw_count; i++) {
-            snprintf(field, sizeof field, "kw|%s", kw);
-            r |= count(pb, keys[k], field, 1);
-            kw += strlen(kw) + 1;
+            size_t len = strlen(kw);
+            if (len + 4 <= sizeof kw_field) {
+                memcpy(kw_field + 3, kw, len + 1);
+                r |= count_in(pb, h, kw_field, 1);
+            }
+            kw += len + 1;
         }
         if (r)
             return -1;
@@ -437,7 +525,7 @@ int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, const hl_batch
         s->dirty = 1;
         notify(obs, pb, p, &s->t);
     }
-    return 0;
+    return group_counters(pb);
 }
 
 int hl_pbatch_add_alert(hl_pbatch_t *pb, const char *json) {
@@ -457,15 +545,15 @@ int hl_pbatch_add_alert(hl_pbatch_t *pb, const char *json) {
 }
 
 int hl_pbatch_ops(hl_pbatch_t *pb, hl_op_fn fn, void *opaque) {
-    for (size_t i = 0; i < pb->counters.count; i++) {
-        const hl_strmap_entry_t *e = &pb->counters.entries[i];
-        if (!e->value)
-            continue;
-        const char *k = hl_strmap_key(&pb->counters, e);
-        const char *sep = memchr(k, '\x1f', e->key_len);
-        if (fn(opaque, HL_OP_HINCRBY, k, (size_t)(sep - k), sep + 1,
-               e->key_len - (size_t)(sep - k) - 1, e->value))
-            return -1;
+    for (size_t h = 0; h < pb->hashes.count; h++) {
+        size_t kl, nf;
+        const char *k = hl_pbatch_hash_key(pb, h, &kl, &nf);
+        for (size_t i = 0; i < nf; i++) {
+            size_t c = pb->by_hash[pb->hash_start[h] + i], fl;
+            const char *f = hl_pbatch_hash_field(pb, h, i, &fl);
+            if (fn(opaque, HL_OP_HSET, k, kl, f, fl, pb->stored[c] + pb->counters.entries[c].value))
+                return -1;
+        }
     }
     char key[256], packed[HL_PARK_MAX + 200];
     for (size_t i = 0; i < pb->tickets.count; i++) {

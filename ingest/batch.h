@@ -42,7 +42,12 @@ typedef struct hl_pbatch_s {
     hl_strmap_t tickets;    /* ticket id -> index into states */
     struct hl_pstate_s *states;
     size_t nstates, states_cap;
-    hl_strmap_t counters;   /* "key\x1f" "field" -> delta */
+    hl_strmap_t hashes;     /* counter hash key -> unused; its entry index is the hash id */
+    hl_strmap_t counters;   /* 4-byte hash id + field -> delta */
+    int64_t *stored;        /* per counters entry: the value Redis holds (hl_pbatch_set_stored) */
+    size_t *by_hash;        /* counters entries with a delta, grouped by hash (after apply) */
+    size_t *hash_start;     /* hash h's entries: by_hash[hash_start[h] .. hash_start[h + 1]) */
+    size_t group_cap, hash_start_cap;
     hl_strmap_t expires;    /* bucket key -> TTL seconds */
     hl_strmap_t quarters;   /* quarters that received tickets in this batch */
     size_t *alerts_off;     /* alerts (JSON in the arena) written with the batch */
@@ -114,14 +119,33 @@ typedef struct hl_batch_observer_s {
  * @returns 0, or -1 when out of memory. */
 int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, const hl_batch_observer_t *obs);
 
+/* The counter hashes an applied batch changes. Counters are written as
+ * absolute values (HSET of many fields per hash is several times cheaper for
+ * Redis than one HINCRBY per field), so before the commit the caller reads
+ * what Redis holds for each changed field and hands it back with
+ * hl_pbatch_set_stored(). This read-modify-write is exact because only the
+ * partition's owner writes its keys, and the commit applies only if the
+ * partition's offset, WATCHed before the read, did not move.
+ * Hash ids run from 0 to hl_pbatch_nhashes() - 1; strings are borrowed until
+ * the batch is reset. */
+size_t hl_pbatch_nhashes(const hl_pbatch_t *pb);
+/* @returns the key of hash @p h; *nfields: how many of its fields change. */
+const char *hl_pbatch_hash_key(const hl_pbatch_t *pb, size_t h, size_t *len, size_t *nfields);
+/* @returns field @p i (0 .. nfields - 1) of hash @p h. */
+const char *hl_pbatch_hash_field(const hl_pbatch_t *pb, size_t h, size_t i, size_t *len);
+/* Records the value Redis holds for field @p i of hash @p h (0 when absent). */
+void hl_pbatch_set_stored(hl_pbatch_t *pb, size_t h, size_t i, int64_t value);
+
 /* One write of the transaction. */
 typedef enum hl_op_type_e {
-    HL_OP_HINCRBY = 'h', HL_OP_SET = 's', HL_OP_EXPIRE = 'x', HL_OP_SADD = 'a',
+    HL_OP_HSET = 'h', /* a counter's new value: stored + the batch's delta */
+    HL_OP_SET = 's', HL_OP_EXPIRE = 'x', HL_OP_SADD = 'a',
     HL_OP_LPUSH = 'l' /* and trim the list to its newest 10,000 */
 } hl_op_type_t;
 
-/* Lists the writes after hl_pbatch_apply(): @p fn gets (type, key, field or
- * value, integer argument); strings are borrowed for the call only. */
+/* Lists the writes after hl_pbatch_apply() (and hl_pbatch_set_stored()):
+ * @p fn gets (type, key, field or value, integer argument); the HSETs of one
+ * hash come one after another; strings are borrowed for the call only. */
 typedef int (*hl_op_fn)(void *opaque, hl_op_type_t type, const char *key, size_t key_len,
                         const char *arg, size_t arg_len, int64_t n);
 int hl_pbatch_ops(hl_pbatch_t *pb, hl_op_fn fn, void *opaque);

@@ -458,6 +458,11 @@ static int flush_batch(hl_ingester_t *ing) {
         if (hl_pbatch_apply(pbs[i], &ing->bopts, &obs))
             goto out;
     }
+    if (hl_store_load_counters(ing->store, pbs, n, err, sizeof err)) {
+        hl_log("WARN", "reading the counters: %s", err);
+        ing->totals.redis_failures++;
+        goto out;
+    }
     if (raise_alerts(ing, err, sizeof err)) {
         hl_log("WARN", "alerts: %s", err);
         ing->totals.redis_failures++;

@@ -35,6 +35,13 @@ hl_err_t hl_store_get_offset(hl_store_t *st, const char *tag, int64_t *offset,
 hl_err_t hl_store_load_states(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, int *stale,
                               char *errstr, size_t errstr_size);
 
+/* Reads what Redis holds for every counter field the applied batches change
+ * (hl_pbatch_set_stored), on the connection that WATCHes their offsets: one
+ * round trip, none when no counter changes. @returns HL_OK; HL_ERR_INVALID
+ * when a stored counter is not an integer; HL_ERR_REDIS or HL_ERR_NOMEM. */
+hl_err_t hl_store_load_counters(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n,
+                                char *errstr, size_t errstr_size);
+
 /* Writes every batch's changes and new offsets in one MULTI/EXEC (one round
  * trip) that applies only if no offset WATCHed by hl_store_load_states() on
  * this connection has changed since.

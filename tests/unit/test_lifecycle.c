@@ -267,10 +267,91 @@ static int test_batch_park_names(void) {
     return fails;
 }
 
+/* Counters are written as stored + delta: the fields a batch changes are
+ * listed per hash (net-zero ones left out), the values read back are added,
+ * and one hash's writes come one after another. */
+static int test_batch_counters_add_to_stored(void) {
+    int fails = 0;
+    hl_pbatch_t pb = {0};
+    hl_pbatch_reset(&pb, "tickets", 1, 0);
+    hl_result_t res = {0};
+    res.topic = 12; /* GOV.APPROVAL */
+    res.dept = 1;   /* APPROVAL */
+    hl_event_t c = {0};
+    c.type = HL_EV_CREATED;
+    c.id.ptr = "A";
+    c.id.len = 1;
+    c.ts = 1676424660; /* 2023-02-15 09:31 CST */
+    c.appeal = HL_AP_COMPLAINT;
+    TEST_ASSERT(hl_pbatch_add(&pb, 0, &c, &res, NULL, 0, "{}", 2) == 0, "add A");
+    c.id.ptr = "B";
+    c.ts += 3600; /* the next hour */
+    TEST_ASSERT(hl_pbatch_add(&pb, 1, &c, &res, NULL, 0, "{}", 2) == 0, "add B");
+    hl_event_t d = {0};
+    d.type = HL_EV_DISPATCHED;
+    d.id = c.id;
+    d.ts = c.ts + 60;
+    d.department = 10; /* HOUSING: dept|received|APPROVAL nets to zero */
+    TEST_ASSERT(hl_pbatch_add(&pb, 2, &d, NULL, NULL, 0, "{d}", 3) == 0, "add dispatched");
+    d.id.ptr = "A";
+    TEST_ASSERT(hl_pbatch_add(&pb, 3, &d, NULL, NULL, 0, "{d}", 3) == 0, "add dispatched");
+    TEST_ASSERT(hl_pbatch_set_state(&pb, "A", 1, NULL, 0) == 0, "state A");
+    TEST_ASSERT(hl_pbatch_set_state(&pb, "B", 1, NULL, 0) == 0, "state B");
+    hl_batch_opts_t opts = {5 * 86400, 3600, 86400, NULL};
+    TEST_ASSERT(hl_pbatch_apply(&pb, &opts, NULL) == 0, "apply");
+    /* the hashes: q:2023Q1, stats, two hour buckets, one day bucket */
+    TEST_ASSERT(hl_pbatch_nhashes(&pb) == 5, "%zu hashes", hl_pbatch_nhashes(&pb));
+    size_t total = 0, listed_zero = 0;
+    for (size_t h = 0; h < hl_pbatch_nhashes(&pb); h++) {
+        size_t kl, nf, fl;
+        const char *key = hl_pbatch_hash_key(&pb, h, &kl, &nf);
+        total += nf;
+        for (size_t i = 0; i < nf; i++) {
+            const char *f = hl_pbatch_hash_field(&pb, h, i, &fl);
+            int q = strstr(key, ":q:2023Q1") != NULL;
+            if (q && fl == 22 && memcmp(f, "dept|received|APPROVAL", 22) == 0)
+                listed_zero++;
+            if (q && fl == 13 && memcmp(f, "all|received|", 13) == 0)
+                hl_pbatch_set_stored(&pb, h, i, 100);
+            if (strstr(key, ":d:20230215") && fl == 18 && memcmp(f, "dt|JK|GOV.APPROVAL", 18) == 0)
+                hl_pbatch_set_stored(&pb, h, i, 7);
+        }
+    }
+    TEST_ASSERT(listed_zero == 0, "a net-zero counter is read and written");
+    ops_t o = {{0}, 0};
+    hl_pbatch_ops(&pb, collect, &o);
+    TEST_ASSERT(has_op(&o, "h hl:{tickets:1}:q:2023Q1 all|received| 102\n"), "stored 100 + 2:\n%s",
+                o.text);
+    TEST_ASSERT(has_op(&o, "h hl:{tickets:1}:q:2023Q1 all|dispatched| 2\n"), "nothing stored + 2");
+    TEST_ASSERT(has_op(&o, "h hl:{tickets:1}:d:20230215 dt|JK|GOV.APPROVAL 9\n"), "stored 7 + 2");
+    TEST_ASSERT(has_op(&o, "h hl:{tickets:1}:h:2023021509 dt|JK|GOV.APPROVAL 1\n"), "hour 09");
+    TEST_ASSERT(has_op(&o, "h hl:{tickets:1}:h:2023021510 dt|JK|GOV.APPROVAL 1\n"), "hour 10");
+    TEST_ASSERT(!has_op(&o, " dept|received|APPROVAL"), "net-zero write");
+    TEST_ASSERT(has_op(&o, " dept|received|HOUSING 2\n"), "moved to HOUSING");
+    /* one hash's fields are contiguous: the key changes once per hash */
+    size_t hsets = 0, runs = 0;
+    char last[128] = "";
+    for (const char *line = o.text; *line; line = strchr(line, '\n') + 1) {
+        if (line[0] != 'h')
+            continue;
+        hsets++;
+        const char *k = line + 2, *sp = strchr(k, ' ');
+        if ((size_t)(sp - k) != strlen(last) || strncmp(k, last, (size_t)(sp - k)) != 0) {
+            runs++;
+            snprintf(last, sizeof last, "%.*s", (int)(sp - k), k);
+        }
+    }
+    TEST_ASSERT(hsets == total, "%zu writes for %zu changed fields", hsets, total);
+    TEST_ASSERT(runs == 5, "%zu runs of one key for 5 hashes:\n%s", runs, o.text);
+    hl_pbatch_free(&pb);
+    return fails;
+}
+
 const hl_unit_test_t hl_unit_tests_lifecycle[] = {
     {"lifecycle_every_event_every_state", test_lifecycle_every_event_every_state},
     {"ticket_pack_roundtrip", test_ticket_pack_roundtrip},
     {"batch_aggregates", test_batch_aggregates},
     {"batch_park_names", test_batch_park_names},
+    {"batch_counters_add_to_stored", test_batch_counters_add_to_stored},
     {NULL, NULL},
 };
