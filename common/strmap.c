@@ -20,28 +20,44 @@ static uint64_t hash(const char *s, size_t len) {
     return h ^ (h >> 29);
 }
 
-hl_strmap_entry_t *hl_strmap_find(const hl_strmap_t *m, const char *key, size_t len) {
+/* A slot: the entry's index + 1 and the top half of its key's hash. */
+static uint64_t slot_of(size_t index, uint64_t h) {
+    return (h & UINT64_C(0xFFFFFFFF00000000)) | (uint64_t)(index + 1);
+}
+
+static hl_strmap_entry_t *find(const hl_strmap_t *m, const char *key, size_t len, uint64_t h) {
     if (!m->nslots)
         return NULL;
     size_t mask = m->nslots - 1;
-    for (size_t s = hash(key, len) & mask; m->slots[s]; s = (s + 1) & mask) {
-        hl_strmap_entry_t *e = &m->entries[m->slots[s] - 1];
+    uint64_t tag = h & UINT64_C(0xFFFFFFFF00000000);
+    for (size_t s = h & mask; m->slots[s]; s = (s + 1) & mask) {
+        if ((m->slots[s] & UINT64_C(0xFFFFFFFF00000000)) != tag)
+            continue;
+        hl_strmap_entry_t *e = &m->entries[(uint32_t)m->slots[s] - 1];
         if (e->key_len == len && memcmp(m->arena + e->key_off, key, len) == 0)
             return e;
     }
     return NULL;
 }
 
+hl_strmap_entry_t *hl_strmap_find(const hl_strmap_t *m, const char *key, size_t len) {
+    return find(m, key, len, hash(key, len));
+}
+
+/* Places entry @p index with hash @p h in the first free slot. */
+static void place(uint64_t *slots, size_t nslots, size_t index, uint64_t h) {
+    size_t s = h & (nslots - 1);
+    while (slots[s])
+        s = (s + 1) & (nslots - 1);
+    slots[s] = slot_of(index, h);
+}
+
 static int rehash(hl_strmap_t *m, size_t nslots) {
-    uint32_t *slots = calloc(nslots, sizeof *slots);
+    uint64_t *slots = calloc(nslots, sizeof *slots);
     if (!slots)
         return -1;
-    for (size_t i = 0; i < m->count; i++) {
-        size_t s = hash(m->arena + m->entries[i].key_off, m->entries[i].key_len) & (nslots - 1);
-        while (slots[s])
-            s = (s + 1) & (nslots - 1);
-        slots[s] = (uint32_t)(i + 1);
-    }
+    for (size_t i = 0; i < m->count; i++)
+        place(slots, nslots, i, hash(m->arena + m->entries[i].key_off, m->entries[i].key_len));
     free(m->slots);
     m->slots = slots;
     m->nslots = nslots;
@@ -49,7 +65,8 @@ static int rehash(hl_strmap_t *m, size_t nslots) {
 }
 
 hl_strmap_entry_t *hl_strmap_get(hl_strmap_t *m, const char *key, size_t len, int *created) {
-    hl_strmap_entry_t *e = hl_strmap_find(m, key, len);
+    uint64_t h = hash(key, len);
+    hl_strmap_entry_t *e = find(m, key, len, h);
     if (created)
         *created = !e;
     if (e)
@@ -82,10 +99,7 @@ hl_strmap_entry_t *hl_strmap_get(hl_strmap_t *m, const char *key, size_t len, in
     e->key_off = (size_t)(k - m->arena);
     e->key_len = len;
     e->value = 0;
-    size_t mask = m->nslots - 1, s = hash(key, len) & mask;
-    while (m->slots[s])
-        s = (s + 1) & mask;
-    m->slots[s] = (uint32_t)(++m->count);
+    place(m->slots, m->nslots, m->count++, h);
     return e;
 }
 

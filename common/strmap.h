@@ -16,7 +16,8 @@ typedef struct hl_strmap_entry_s {
 typedef struct hl_strmap_s {
     hl_strmap_entry_t *entries; /* in insertion order */
     size_t count, cap;
-    uint32_t *slots;            /* index+1 into entries; 0 = empty */
+    uint64_t *slots;            /* low 32 bits: index+1 into entries (0 = empty);
+                                   high 32: the key's hash, checked before the key */
     size_t nslots;
     char *arena;                /* key bytes */
     size_t arena_len, arena_cap;
