@@ -1,8 +1,11 @@
-/* feed.c: classified-feed messages with jansson. */
+/* feed.c: classified-feed messages, written straight into one buffer (one
+ * message per changed ticket: jansson's tree of small allocations cost more
+ * than the rest of the change). tests/unit/test_feed.c holds jansson's
+ * rendering as the reference. */
 #include "ingest/feed.h"
 
-#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/taxonomy.h"
@@ -17,48 +20,157 @@ void hl_feed_time(int64_t t, char *out, size_t size) {
 
 static const char *const sat_codes[] = {NULL, "satisfied", "basically_satisfied", "dissatisfied"};
 
+/* A growing output buffer; a failed allocation sticks (failed = 1). */
+typedef struct out_s {
+    char *buf;
+    size_t len, cap;
+    int failed;
+} out_t;
+
+static void put(out_t *o, const char *s, size_t n) {
+    if (o->failed)
+        return;
+    if (o->len + n + 1 > o->cap) {
+        size_t cap = o->cap ? o->cap : 512;
+        while (cap < o->len + n + 1)
+            cap *= 2;
+        char *b = realloc(o->buf, cap);
+        if (!b) {
+            o->failed = 1;
+            return;
+        }
+        o->buf = b;
+        o->cap = cap;
+    }
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+    o->buf[o->len] = '\0';
+}
+
+static void put_lit(out_t *o, const char *s) { put(o, s, strlen(s)); }
+
+/* A JSON string, escaped as jansson escapes it (UTF-8 kept as it is). */
+static void put_str(out_t *o, const char *s, size_t n) {
+    put(o, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        put(o, s + run, i - run);
+        run = i + 1;
+        char esc[8];
+        switch (ch) {
+        case '"': put(o, "\\\"", 2); break;
+        case '\\': put(o, "\\\\", 2); break;
+        case '\b': put(o, "\\b", 2); break;
+        case '\f': put(o, "\\f", 2); break;
+        case '\n': put(o, "\\n", 2); break;
+        case '\r': put(o, "\\r", 2); break;
+        case '\t': put(o, "\\t", 2); break;
+        default:
+            snprintf(esc, sizeof esc, "\\u%04X", ch);
+            put(o, esc, 6);
+        }
+    }
+    put(o, s + run, n - run);
+    put(o, "\"", 1);
+}
+
+/* ,"key":"value" */
+static void put_field(out_t *o, const char *key, const char *v, size_t n) {
+    put(o, ",\"", 2);
+    put_lit(o, key);
+    put(o, "\":", 2);
+    put_str(o, v, n);
+}
+
+static void put_field_z(out_t *o, const char *key, const char *v) {
+    put_field(o, key, v, strlen(v));
+}
+
+/* A real as jansson writes it with JSON_REAL_PRECISION(10): "%.10g", with
+ * ".0" when it would read as an integer and no '+' or leading zeros in the
+ * exponent. */
+static void put_real(out_t *o, double v) {
+    char b[40];
+    int n = snprintf(b, sizeof b, "%.10g", v);
+    if (n < 0 || (size_t)n >= sizeof b - 2)
+        return put_lit(o, "0.0");
+    if (!strchr(b, '.') && !strchr(b, 'e'))
+        memcpy(b + n, ".0", 3);
+    char *e = strchr(b, 'e');
+    if (e) {
+        char *start = e + 1, *end = start + 1;
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start)
+            memmove(start, end, strlen(end) + 1);
+    }
+    put_lit(o, b);
+}
+
 char *hl_feed_render(const hl_change_t *c, const char *table_version) {
     const hl_ticket_t *t = c->ticket;
     char ts[32], quarter[8];
     hl_feed_time(c->ts, ts, sizeof ts);
-    json_t *o = json_object();
-    json_object_set_new(o, "schema", json_integer(HL_FEED_SCHEMA));
+    out_t o = {0};
+    put_lit(&o, "{\"schema\":" HL_FEED_SCHEMA);
     if (c->type == HL_EV_CREATED) {
         hl_cst_quarter(t->created, quarter, sizeof quarter);
-        json_t *flags = json_array(), *kws = json_array();
+        put_field_z(&o, "type", "ticket");
+        put_field(&o, "id", c->id, c->id_len);
+        put_field_z(&o, "ts", ts);
+        put_field_z(&o, "quarter", quarter);
+        put_field_z(&o, "district", hl_districts[t->district].code);
+        if (t->park_len)
+            put_field(&o, "park", t->park, t->park_len);
+        else
+            put_lit(&o, ",\"park\":null");
+        put_field_z(&o, "appeal_type", hl_appeal_code(t->appeal));
+        put_field_z(&o, "channel", hl_channel_name((hl_channel_t)t->channel));
+        put_field_z(&o, "topic", hl_topics[t->topic].code);
+        put_field_z(&o, "environment", hl_envs[hl_topics[t->topic].env].code);
+        put_field_z(&o, "department", hl_depts[t->sdept].code);
+        put_lit(&o, ",\"score\":");
+        put_real(&o, c->score);
+        put_lit(&o, ",\"flags\":[");
+        int first = 1;
         for (unsigned f = 1; f && f <= c->flags; f <<= 1)
-            if (c->flags & f)
-                json_array_append_new(flags, json_string(hl_flag_name(f)));
+            if (c->flags & f) {
+                if (!first)
+                    put(&o, ",", 1);
+                put_str(&o, hl_flag_name(f), strlen(hl_flag_name(f)));
+                first = 0;
+            }
+        put_lit(&o, "],\"keywords\":[");
         const char *k = c->keywords;
-        for (size_t i = 0; i < c->nkeywords; i++, k += strlen(k) + 1)
-            json_array_append_new(kws, json_string(k));
-        json_object_set_new(o, "type", json_string("ticket"));
-        json_object_set_new(o, "id", json_stringn(c->id, c->id_len));
-        json_object_set_new(o, "ts", json_string(ts));
-        json_object_set_new(o, "quarter", json_string(quarter));
-        json_object_set_new(o, "district", json_string(hl_districts[t->district].code));
-        json_object_set_new(o, "park", t->park_len ? json_stringn(t->park, t->park_len) : json_null());
-        json_object_set_new(o, "appeal_type", json_string(hl_appeal_code(t->appeal)));
-        json_object_set_new(o, "channel", json_string(hl_channel_name((hl_channel_t)t->channel)));
-        json_object_set_new(o, "topic", json_string(hl_topics[t->topic].code));
-        json_object_set_new(o, "environment", json_string(hl_envs[hl_topics[t->topic].env].code));
-        json_object_set_new(o, "department", json_string(hl_depts[t->sdept].code));
-        json_object_set_new(o, "score", json_real(c->score));
-        json_object_set_new(o, "flags", flags);
-        json_object_set_new(o, "keywords", kws);
-        json_object_set_new(o, "table_version", json_string(table_version));
+        for (size_t i = 0; i < c->nkeywords; i++, k += strlen(k) + 1) {
+            if (i)
+                put(&o, ",", 1);
+            put_str(&o, k, strlen(k));
+        }
+        put(&o, "]", 1);
+        put_field_z(&o, "table_version", table_version);
     } else {
-        json_object_set_new(o, "type", json_string("status"));
-        json_object_set_new(o, "id", json_stringn(c->id, c->id_len));
-        json_object_set_new(o, "ts", json_string(ts));
-        json_object_set_new(o, "event", json_string(hl_event_type_name(c->type)));
-        json_object_set_new(o, "status", json_string(t->resolved ? "resolved" : "open"));
-        json_object_set_new(o, "department", json_string(hl_depts[hl_ticket_resp_dept(t)].code));
-        json_object_set_new(o, "reopened", json_boolean(t->reopened));
-        json_object_set_new(o, "satisfaction",
-                            t->satisfaction ? json_string(sat_codes[t->satisfaction]) : json_null());
+        put_field_z(&o, "type", "status");
+        put_field(&o, "id", c->id, c->id_len);
+        put_field_z(&o, "ts", ts);
+        put_field_z(&o, "event", hl_event_type_name(c->type));
+        put_field_z(&o, "status", t->resolved ? "resolved" : "open");
+        put_field_z(&o, "department", hl_depts[hl_ticket_resp_dept(t)].code);
+        put_lit(&o, t->reopened ? ",\"reopened\":true" : ",\"reopened\":false");
+        if (t->satisfaction)
+            put_field_z(&o, "satisfaction", sat_codes[t->satisfaction]);
+        else
+            put_lit(&o, ",\"satisfaction\":null");
     }
-    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-    json_decref(o);
-    return s;
+    put(&o, "}", 1);
+    if (o.failed) {
+        free(o.buf);
+        return NULL;
+    }
+    return o.buf;
 }

@@ -8,7 +8,7 @@
 
 #include "ingest/batch.h"
 
-#define HL_FEED_SCHEMA 1
+#define HL_FEED_SCHEMA "1" /* the messages' "schema" */
 
 /* Renders @p c: for `created`
  *   {"schema":1,"type":"ticket","id","ts","quarter","district","park",

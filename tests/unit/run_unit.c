@@ -11,6 +11,7 @@ extern const hl_unit_test_t hl_unit_tests_classify[];
 extern const hl_unit_test_t hl_unit_tests_lifecycle[];
 extern const hl_unit_test_t hl_unit_tests_sample[];
 extern const hl_unit_test_t hl_unit_tests_alerts[];
+extern const hl_unit_test_t hl_unit_tests_feed[];
 /* suites of modules that may not be built yet: weak, skipped when absent */
 extern const hl_unit_test_t hl_unit_tests_report[] __attribute__((weak));
 extern const hl_unit_test_t hl_unit_tests_hotspots[] __attribute__((weak));
@@ -25,6 +26,7 @@ static const struct {
     {"lifecycle", hl_unit_tests_lifecycle},
     {"sample", hl_unit_tests_sample},
     {"alerts", hl_unit_tests_alerts},
+    {"feed", hl_unit_tests_feed},
     {"report", hl_unit_tests_report},
     {"hotspots", hl_unit_tests_hotspots},
 };
