@@ -5,7 +5,10 @@
  * offset (WATCHed when the batch's ticket states were read) is still the one
  * the batch started from. Whatever fails (Redis, Kafka, a
  * rebalance, a crash), the in-memory batch is dropped and consumption
- * restarts from the stored offsets, so every event's effect lands once. */
+ * restarts from the stored offsets, so every event's effect lands once.
+ * A batch's transaction is sent without waiting for its answer, which is read
+ * (settle) before anything depends on it: the next batch, a report, a
+ * rebalance or the exit. */
 #include "ingest/ingester.h"
 
 #include <stdio.h>
@@ -137,6 +140,7 @@ static int on_assign(void *opaque, const int32_t *partitions, int64_t *offsets, 
 }
 
 static int flush_batch(hl_ingester_t *ing);
+static int settle(hl_ingester_t *ing);
 
 static void drop_batches(hl_ingester_t *ing) {
     for (size_t p = 0; p < ing->nparts; p++)
@@ -149,7 +153,7 @@ static void drop_batches(hl_ingester_t *ing) {
 /* Rebalance: the revoked partitions' batch is written or dropped first. */
 static void on_revoke(void *opaque, const int32_t *partitions, size_t n) {
     hl_ingester_t *ing = opaque;
-    if (ing->batch_events && !ing->need_recover && flush_batch(ing))
+    if ((ing->batch_events && !ing->need_recover && flush_batch(ing)) || settle(ing))
         hl_log("WARN", "revoke: in-flight batch dropped; the next owner resumes from the "
                        "stored offsets");
     drop_batches(ing);
@@ -421,6 +425,23 @@ out:
     return rc;
 }
 
+/* Reads whether the batch sent last applied (hl_store_commit returns once
+ * it is sent, and Redis executes it while the next batch is consumed).
+ * @returns 0, or -1 when it did not (the caller recovers: drop, re-read
+ * offsets, re-seek, which takes back every batch after the stored offsets). */
+static int settle(hl_ingester_t *ing) {
+    char err[HL_ERRSTR_SIZE];
+    hl_err_t e = hl_store_settle(ing->store, err, sizeof err);
+    if (e == HL_OK)
+        return 0;
+    hl_log("WARN", "writing the batch: %s", err);
+    if (e == HL_ERR_STALE)
+        ing->totals.stale_batches++;
+    else
+        ing->totals.redis_failures++;
+    return -1;
+}
+
 /* Writes the open batch. @returns 0, or -1 when it could not be written
  * (the caller recovers: drop, re-read offsets, re-seek). */
 static int flush_batch(hl_ingester_t *ing) {
@@ -439,6 +460,8 @@ static int flush_batch(hl_ingester_t *ing) {
         rc = 0;
         goto out;
     }
+    if (settle(ing))
+        goto out;
     if (hl_store_load_states(ing->store, pbs, n, stale, err, sizeof err)) {
         hl_log("WARN", "loading ticket states: %s", err);
         ing->totals.redis_failures++;
@@ -476,13 +499,9 @@ static int flush_batch(hl_ingester_t *ing) {
     }
     if (ing->need_recover)
         goto out;
-    hl_err_t cerr = hl_store_commit(ing->store, pbs, n, err, sizeof err);
-    if (cerr) {
+    if (hl_store_commit(ing->store, pbs, n, err, sizeof err)) {
         hl_log("WARN", "writing the batch: %s", err);
-        if (cerr == HL_ERR_STALE)
-            ing->totals.stale_batches++;
-        else
-            ing->totals.redis_failures++;
+        ing->totals.redis_failures++;
         goto out;
     }
     rc = 0;
@@ -517,6 +536,7 @@ out:
  * @returns 0 (recovered, or stopped by *run), -1 when Redis refuses our
  * credentials (fatal: waiting cannot help). */
 static int recover(hl_ingester_t *ing, volatile sig_atomic_t *run) {
+    settle(ing); /* whatever it says, the stored offsets below decide */
     drop_batches(ing);
     hl_kafka_pause(ing->kafka);
     int backoff_ms = 100;
@@ -635,6 +655,10 @@ static void maybe_emit_report(hl_ingester_t *ing) {
     hl_cst_quarter(w - ing->conf->report_grace_days * 86400, current, sizeof current);
     if (hl_report_quarter_shift(current, -1, due, sizeof due) || strcmp(due, ing->emitted) <= 0)
         return;
+    if (settle(ing)) { /* the report reads what the batches wrote */
+        ing->need_recover = 1;
+        return;
+    }
     if (!ing->query && !(ing->query = hl_query_from_conf(ing->conf, err, sizeof err))) {
         hl_log("WARN", "health check: %s (will retry)", err);
         return;
@@ -775,12 +799,15 @@ int hl_ingester_run(hl_ingester_t *ing, volatile sig_atomic_t *run,
         }
         if (now - ing->stats_at_ms >= ing->conf->stats_interval_s * 1000)
             log_stats(ing, now);
-        if (until_caught_up && !ing->need_recover && ing->batch_events == 0 && all_at_end(ing))
-            break;
+        if (until_caught_up && !ing->need_recover && ing->batch_events == 0 && all_at_end(ing)) {
+            if (settle(ing) == 0)
+                break;
+            ing->need_recover = 1;
+        }
     }
     /* SIGTERM: finish the in-flight batch if Redis takes it, else abandon it
      * (the stored offsets say where to resume) */
-    if (ing->batch_events && !ing->need_recover && flush_batch(ing))
+    if (((ing->batch_events && !ing->need_recover && flush_batch(ing)) || settle(ing)))
         hl_log("WARN", "stop: in-flight batch abandoned; it is re-read on the next start");
     log_stats(ing, hl_now_ms());
     return 0;

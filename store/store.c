@@ -1,7 +1,9 @@
-/* store.c: hiredis I/O. A batch takes two round trips: WATCH and read each
- * partition's stored offset together with the ticket states; then one
- * MULTI ... EXEC with every write and the new offsets, which Redis refuses
- * if any WATCHed offset moved in between. */
+/* store.c: hiredis I/O. A batch takes these round trips: WATCH and read each
+ * partition's stored offset together with the ticket states; read the
+ * counters it changes; then one MULTI ... EXEC with every write and the new
+ * offsets, which Redis refuses if any WATCHed offset moved in between. The
+ * EXEC's answer is read later (hl_store_settle), so Redis executes it while
+ * the ingester consumes the next batch. */
 #include "store/store.h"
 
 #include <hiredis/hiredis.h>
@@ -16,6 +18,7 @@ struct hl_store_s {
     int port, timeout_ms;
     redisContext *c;
     int watching; /* the offsets of the batch being written are WATCHed on c */
+    uint64_t unread; /* replies of the last commit (MULTI .. EXEC) not read yet */
     uint64_t round_trips, commands;
 };
 
@@ -51,6 +54,7 @@ static void drop(hl_store_t *st) {
         redisFree(st->c);
     st->c = NULL;
     st->watching = 0;
+    st->unread = 0;
 }
 
 /* Fails the call: the connection is dropped, to be rebuilt on the next. */
@@ -66,7 +70,13 @@ static hl_err_t fail(hl_store_t *st, char *errstr, size_t errstr_size, const cha
     return hl_redis_error_kind(reply);
 }
 
+/* Before any other command: the last commit's outcome, if not read yet. */
 static hl_err_t connect_if_needed(hl_store_t *st, char *errstr, size_t errstr_size) {
+    if (st->unread) {
+        hl_err_t err = hl_store_settle(st, errstr, errstr_size);
+        if (err)
+            return err;
+    }
     if (st->c)
         return HL_OK;
     hl_redis_opts_t o = {st->host, st->port, st->user, st->password, st->timeout_ms};
@@ -524,9 +534,19 @@ hl_err_t hl_store_commit(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, char
     st->commands += 2;
     st->round_trips++;
     st->watching = 0;
-    /* MULTI, every queued command, EXEC */
-    uint64_t replies = st->commands - before;
+    /* send it all now; its answer (MULTI, every queued command, EXEC) is
+     * read by hl_store_settle() */
+    for (int done = 0; !done;)
+        if (redisBufferWrite(st->c, &done) != REDIS_OK)
+            return fail(st, errstr, errstr_size, "commit", NULL);
+    st->unread = st->commands - before;
+    return HL_OK;
+}
+
+hl_err_t hl_store_settle(hl_store_t *st, char *errstr, size_t errstr_size) {
     hl_err_t err = HL_OK;
+    uint64_t replies = st->unread;
+    st->unread = 0;
     for (uint64_t i = 0; i < replies; i++) {
         redisReply *r = NULL;
         if (redisGetReply(st->c, (void **)&r) != REDIS_OK || !r) {

@@ -42,14 +42,21 @@ hl_err_t hl_store_load_states(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n,
 hl_err_t hl_store_load_counters(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n,
                                 char *errstr, size_t errstr_size);
 
-/* Writes every batch's changes and new offsets in one MULTI/EXEC (one round
+/* Sends every batch's changes and new offsets in one MULTI/EXEC (one round
  * trip) that applies only if no offset WATCHed by hl_store_load_states() on
- * this connection has changed since.
- * @returns HL_OK; HL_ERR_STALE when an offset moved (nothing written); or
- * HL_ERR_REDIS when Redis failed or the connection was rebuilt in between
- * (nothing written, or not known: the caller re-reads the offsets). */
+ * this connection has changed since. Returns once it is sent: whether it
+ * applied is read by hl_store_settle(), which every other call of this
+ * store runs first, so Redis executes it while the caller goes on.
+ * @returns HL_OK (sent); HL_ERR_NOMEM or HL_ERR_REDIS when it could not be
+ * sent (nothing written, or not known: the caller re-reads the offsets). */
 hl_err_t hl_store_commit(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, char *errstr,
                          size_t errstr_size);
+
+/* Reads the outcome of the last hl_store_commit() (nothing to do when it
+ * has been read). @returns HL_OK (applied); HL_ERR_STALE when an offset
+ * moved (nothing written); HL_ERR_REDIS when Redis failed or the
+ * connection broke (nothing written, or not known). */
+hl_err_t hl_store_settle(hl_store_t *st, char *errstr, size_t errstr_size);
 
 /* One question for alerts, asked of an idempotent sorted set: add @p member
  * with @p score (keep_min: keep the member's earliest score), give the key a
