@@ -64,6 +64,8 @@ void hl_pbatch_reset(hl_pbatch_t *pb, const char *topic, int32_t partition,
     pb->nalerts = 0;
     hl_strmap_clear(&pb->tickets);
     hl_strmap_clear(&pb->hashes);
+    pb->stats_hash = -1;
+    pb->q_quarter[0] = '\0';
     hl_strmap_clear(&pb->counters);
     hl_strmap_clear(&pb->expires);
     hl_strmap_clear(&pb->quarters);
@@ -135,10 +137,6 @@ static int count_in(hl_pbatch_t *pb, int64_t h, const char *field, int64_t delta
     return 0;
 }
 
-static int count(hl_pbatch_t *pb, const char *key, const char *field, int64_t delta) {
-    return count_in(pb, hash_id(pb, key), field, delta);
-}
-
 /* Groups the counters that changed by hash (a counting sort over the hash
  * ids) and zeroes their stored values. @returns 0, or -1 when out of memory. */
 static int group_counters(hl_pbatch_t *pb) {
@@ -205,9 +203,12 @@ void hl_pbatch_set_stored(hl_pbatch_t *pb, size_t h, size_t i, int64_t value) {
 }
 
 static int stats(hl_pbatch_t *pb, const char *field) {
-    char key[200];
-    snprintf(key, sizeof key, "hl:%s:stats", pb->tag);
-    return count(pb, key, field, 1);
+    if (pb->stats_hash < 0) {
+        char key[200];
+        snprintf(key, sizeof key, "hl:%s:stats", pb->tag);
+        pb->stats_hash = hash_id(pb, key);
+    }
+    return count_in(pb, pb->stats_hash, field, 1);
 }
 
 int hl_pbatch_add_rejected(hl_pbatch_t *pb, int64_t offset, hl_reject_t reason) {
@@ -368,13 +369,25 @@ static int count_cell(hl_pbatch_t *pb, int64_t h, const cells_t *c, int i, int m
     return count_in(pb, h, field, delta);
 }
 
+/* @returns the id of the cohort hash of the quarter of @p created, or -1
+ * when out of memory. */
+static int64_t quarter_hash(hl_pbatch_t *pb, int64_t created) {
+    char quarter[8];
+    hl_cst_quarter(created, quarter, sizeof quarter);
+    if (strcmp(quarter, pb->q_quarter) != 0) {
+        char key[200];
+        snprintf(key, sizeof key, "hl:%s:q:%s", pb->tag, quarter);
+        if ((pb->q_hash = hash_id(pb, key)) < 0)
+            return -1;
+        memcpy(pb->q_quarter, quarter, sizeof quarter);
+    }
+    return pb->q_hash;
+}
+
 /* Moves the quarter's counters from the ticket's contribution @p before
  * (NULL: none) to its contribution in state @p after. */
 static int recount(hl_pbatch_t *pb, const hl_ticket_t *before, const hl_ticket_t *after) {
-    char key[200], quarter[8];
-    hl_cst_quarter(after->created, quarter, sizeof quarter);
-    snprintf(key, sizeof key, "hl:%s:q:%s", pb->tag, quarter);
-    int64_t h = hash_id(pb, key);
+    int64_t h = quarter_hash(pb, after->created);
     int cb[HL_M_COUNT] = {0}, ca[HL_M_COUNT];
     cells_t b = {0}, a;
     if (before) {
@@ -509,14 +522,13 @@ int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, const hl_batch
             s->exists = 1;
             if (recount(pb, NULL, &s->t) || bucket(pb, p, opts))
                 return -1;
-            char key[200], quarter[8];
+            char quarter[8];
             hl_cst_quarter(s->t.created, quarter, sizeof quarter);
             if (!hl_strmap_get(&pb->quarters, quarter, strlen(quarter), NULL))
                 return -1;
             if (opts->table_version) { /* which table classified the quarter's tickets */
-                snprintf(key, sizeof key, "hl:%s:q:%s", pb->tag, quarter);
                 snprintf(field, sizeof field, "table|received|%s", opts->table_version);
-                if (count(pb, key, field, 1))
+                if (count_in(pb, quarter_hash(pb, s->t.created), field, 1))
                     return -1;
             }
         } else if (recount(pb, &before, &s->t)) {

@@ -48,6 +48,9 @@ typedef struct hl_pbatch_s {
     size_t *by_hash;        /* counters entries with a delta, grouped by hash (after apply) */
     size_t *hash_start;     /* hash h's entries: by_hash[hash_start[h] .. hash_start[h + 1]) */
     size_t group_cap, hash_start_cap;
+    int64_t stats_hash;     /* id of the stats hash; -1: not known yet */
+    char q_quarter[8];      /* the quarter whose hash id is q_hash ("" none) */
+    int64_t q_hash;
     hl_strmap_t expires;    /* bucket key -> TTL seconds */
     hl_strmap_t quarters;   /* quarters that received tickets in this batch */
     size_t *alerts_off;     /* alerts (JSON in the arena) written with the batch */
