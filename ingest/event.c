@@ -321,10 +321,7 @@ static hl_reject_t need_string(const hl_event_parser_t *p, int f, int required,
                   field_names[f], vtype_names[v->type]);
         return HL_REJECT_WRONG_TYPE;
     }
-    if (!hl_utf8_valid(p->arena + v->off, v->len))
-        return reject(errstr, errstr_size, HL_REJECT_INVALID_UTF8,
-                      "invalid UTF-8 in \"%s\"", field_names[f]);
-    return HL_REJECT_NONE;
+    return HL_REJECT_NONE; /* its UTF-8 was checked as it was parsed (cb_string) */
 }
 
 static int valid_id(hl_str_t s) {
@@ -359,11 +356,6 @@ static hl_reject_t check_object(const hl_event_parser_t *p, int f, int who,
             hl_seterr(errstr, errstr_size, "field \"%s.%s\" must be a string",
                       field_names[f], sub_names[s]);
             return HL_REJECT_WRONG_TYPE;
-        }
-        if (sv->type == V_STRING && !hl_utf8_valid(p->arena + sv->off, sv->len)) {
-            hl_seterr(errstr, errstr_size, "invalid UTF-8 in \"%s.%s\"",
-                      field_names[f], sub_names[s]);
-            return HL_REJECT_INVALID_UTF8;
         }
     }
     return HL_REJECT_NONE;
