@@ -157,6 +157,16 @@ int hl_normalise(const hl_normaliser_t *nz, const char *input, size_t len,
         if (idx >= 0) {
             if (nz->t2s[idx])
                 cp = nz->t2s[idx];
+            if (cp >= CJK_FIRST && cp <= CJK_LAST) { /* the common case, in short */
+                o[w] = (char)(0xE0 | (cp >> 12));
+                o[w + 1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+                o[w + 2] = (char)(0x80 | (cp & 0x3F));
+                m[w] = m[w + 1] = m[w + 2] = (uint32_t)i;
+                w += 3;
+                i += n;
+                after_cjk = 1;
+                continue;
+            }
         } else if (cp >= 0xFF01 && cp <= 0xFF5E) {
             if (cp == 0xFF08 && after_cjk) {
                 size_t skip = pinyin_annotation(in, len, i);

@@ -1,4 +1,5 @@
-/* utf8.c: strict UTF-8 validation with an ASCII fast path. */
+/* utf8.c: strict UTF-8 validation with fast paths for ASCII and for the
+ * three-byte sequences of Chinese text. */
 #include "common/utf8.h"
 
 #include <string.h>
@@ -15,6 +16,13 @@ int hl_utf8_valid(const char *s, size_t len) {
                 break;
             i += 8;
         }
+        if (i >= len)
+            break;
+        /* Chinese text is mostly three-byte sequences: E1..EC and EE..EF
+         * lead bytes take any continuation pair (no overlong, no surrogate) */
+        while (i + 3 <= len && p[i] >= 0xE1 && p[i] <= 0xEF && p[i] != 0xED &&
+               (p[i + 1] & 0xC0) == 0x80 && (p[i + 2] & 0xC0) == 0x80)
+            i += 3;
         if (i >= len)
             break;
         uint32_t cp;
