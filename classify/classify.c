@@ -199,9 +199,17 @@ static int scan(hl_classifier_t *clf, const char *text, size_t len, int in_title
     return 0;
 }
 
-static int by_rule_order(const void *a, const void *b) {
-    const hl_match_t *x = a, *y = b;
-    return (x->rule > y->rule) - (x->rule < y->rule);
+/* Sorts matches by rule (each rule matches once, so the order is total): an
+ * insertion sort, as a ticket has a few dozen matches at most and qsort's
+ * generic merge sort cost more than the scan's callbacks. */
+static void sort_by_rule(hl_match_t *m, size_t n) {
+    for (size_t i = 1; i < n; i++) {
+        hl_match_t x = m[i];
+        size_t j = i;
+        for (; j > 0 && m[j - 1].rule > x.rule; j--)
+            m[j] = m[j - 1];
+        m[j] = x;
+    }
 }
 
 int hl_classify(hl_classifier_t *clf, const char *title, size_t title_len,
@@ -216,8 +224,7 @@ int hl_classify(hl_classifier_t *clf, const char *title, size_t title_len,
     }
     if (scan(clf, title, title_len, 1) || scan(clf, content, content_len, 0))
         return -1;
-    if (res->nmatches > 1)
-        qsort(res->matches, res->nmatches, sizeof *res->matches, by_rule_order);
+    sort_by_rule(res->matches, res->nmatches);
 
     double scores[HL_TOPIC_COUNT] = {0};
     for (size_t i = 0; i < res->nmatches; i++) {
