@@ -578,34 +578,44 @@ hl_err_t hl_store_zcount(hl_store_t *st, hl_zquery_t *qs, size_t n, char *errstr
         return err;
     /* every addition first, then every count: the answers do not depend on
      * the order of the queries within the batch */
-    /* argv, not format strings: formatting was most of this call's time */
-    char score[24], ttl[24], lo[24], hi[24];
-    for (size_t i = 0; i < n; i++) {
+    /* written in RESP directly: formatting was most of this call's time */
+    resp_t r = {0};
+    int bad = 0;
+    for (size_t i = 0; i < n && !bad; i++) {
         hl_zquery_t *q = &qs[i];
         size_t kl = strlen(q->key), ml = strlen(q->member);
-        size_t sl = (size_t)snprintf(score, sizeof score, "%lld", (long long)q->score);
-        size_t tl = (size_t)snprintf(ttl, sizeof ttl, "%lld", (long long)q->ttl_s);
+        resp_arg(&r, "ZADD", 4);
+        resp_arg(&r, q->key, kl);
         if (q->keep_min) /* LT: keep the earliest score */
-            redisAppendCommandArgv(st->c, 5, (const char *[]){"ZADD", q->key, "LT", score, q->member},
-                                   (size_t[]){4, kl, 2, sl, ml});
-        else
-            redisAppendCommandArgv(st->c, 4, (const char *[]){"ZADD", q->key, score, q->member},
-                                   (size_t[]){4, kl, sl, ml});
-        redisAppendCommandArgv(st->c, 3, (const char *[]){"EXPIRE", q->key, ttl},
-                               (size_t[]){6, kl, tl});
+            resp_arg(&r, "LT", 2);
+        resp_arg_int(&r, q->score);
+        resp_arg(&r, q->member, ml);
+        bad = resp_send(st, &r);
+        resp_arg(&r, "EXPIRE", 6);
+        resp_arg(&r, q->key, kl);
+        resp_arg_int(&r, q->ttl_s);
+        bad = bad || resp_send(st, &r);
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !bad; i++) {
         hl_zquery_t *q = &qs[i];
-        size_t kl = strlen(q->key), ml = strlen(q->member);
-        size_t ll = (size_t)snprintf(lo, sizeof lo, "%lld", (long long)q->count_min);
-        size_t hl = (size_t)snprintf(hi, sizeof hi, "%lld", (long long)q->count_max);
-        redisAppendCommandArgv(st->c, 4, (const char *[]){"ZCOUNT", q->key, lo, hi},
-                               (size_t[]){6, kl, ll, hl});
-        redisAppendCommandArgv(st->c, 3, (const char *[]){"ZSCORE", q->key, q->member},
-                               (size_t[]){6, kl, ml});
+        size_t kl = strlen(q->key);
+        resp_arg(&r, "ZCOUNT", 6);
+        resp_arg(&r, q->key, kl);
+        resp_arg_int(&r, q->count_min);
+        resp_arg_int(&r, q->count_max);
+        bad = resp_send(st, &r);
+        resp_arg(&r, "ZSCORE", 6);
+        resp_arg(&r, q->key, kl);
+        resp_arg(&r, q->member, strlen(q->member));
+        bad = bad || resp_send(st, &r);
+    }
+    free(r.buf);
+    if (bad) { /* commands half queued: start over on a new connection */
+        drop(st);
+        hl_seterr(errstr, errstr_size, "out of memory");
+        return HL_ERR_NOMEM;
     }
     st->round_trips++;
-    st->commands += 4 * n;
     for (size_t i = 0; i < 4 * n; i++) {
         redisReply *r = NULL;
         if (redisGetReply(st->c, (void **)&r) != REDIS_OK || !r || r->type == REDIS_REPLY_ERROR) {
