@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/sbuf.h"
+
 /* ---- PRNG: xoshiro256** seeded through splitmix64 ---------------------- */
 
 typedef struct hl_rng_s {
@@ -65,39 +67,7 @@ static inline int hl_rng_range(hl_rng_t *r, int lo, int hi) {
     return lo + (int)hl_rng_below(r, (uint32_t)(hi - lo + 1));
 }
 
-/* ---- growable buffer ------------------------------------------------------ */
-
-typedef struct hl_sbuf_s {
-    char *p;
-    size_t len, cap;
-    int oom; /* sticky: an allocation failed, contents are incomplete */
-} hl_sbuf_t;
-
-/* Makes room for @p n more bytes; returns 0 or -1 (and sets oom). */
-int hl_sbuf_reserve(hl_sbuf_t *b, size_t n);
-
-static inline void hl_sbuf_put(hl_sbuf_t *b, const char *s, size_t n) {
-    if (b->cap - b->len < n && hl_sbuf_reserve(b, n) != 0)
-        return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-
-static inline void hl_sbuf_puts(hl_sbuf_t *b, const char *s) {
-    hl_sbuf_put(b, s, strlen(s));
-}
-
-static inline void hl_sbuf_putc(hl_sbuf_t *b, char c) {
-    if (b->cap == b->len && hl_sbuf_reserve(b, 1) != 0)
-        return;
-    b->p[b->len++] = c;
-}
-
-/* Appends the decimal form of @p v, zero-padded to @p width digits. */
-void hl_sbuf_putu(hl_sbuf_t *b, uint64_t v, int width);
-
-/* Frees the storage; the buffer is reusable afterwards. */
-void hl_sbuf_free(hl_sbuf_t *b);
+/* ---- growable buffer: hl_sbuf_t (common/sbuf.h) ---------------------------- */
 
 /* ---- text builder (sample_text.c) --------------------------------------- */
 

@@ -11,53 +11,6 @@
 #define N_(a) (sizeof(a) / sizeof((a)[0]))
 #define PICK(r, a) ((a)[hl_rng_below((r), (uint32_t)N_(a))])
 
-/* ---- buffer ---------------------------------------------------------------- */
-
-int hl_sbuf_reserve(hl_sbuf_t *b, size_t n) {
-    if (b->oom)
-        return -1;
-    if (b->cap - b->len >= n)
-        return 0;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap - b->len < n) {
-        if (cap > SIZE_MAX / 2) {
-            b->oom = 1;
-            return -1;
-        }
-        cap *= 2;
-    }
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        b->oom = 1;
-        return -1;
-    }
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
-
-void hl_sbuf_putu(hl_sbuf_t *b, uint64_t v, int width) {
-    char tmp[24];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n < width && n < (int)sizeof(tmp))
-        tmp[n++] = '0';
-    if (b->cap - b->len < (size_t)n && hl_sbuf_reserve(b, (size_t)n) != 0)
-        return;
-    while (n > 0)
-        b->p[b->len++] = tmp[--n];
-}
-
-void hl_sbuf_free(hl_sbuf_t *b) {
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-    b->oom = 0;
-}
-
 /* ---- word lists for slots ----------------------------------------------- */
 
 static const char *const dist_short[HL_SD_COUNT] = {

@@ -9,39 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sbuf.h"
 #include "store/report.h"
 
 /* ---- growable string ----------------------------------------------------- */
 
-typedef struct sb_s {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sb_t;
+typedef hl_sbuf_t sb_t; /* common/sbuf.h */
 
-static void sb_add(sb_t *b, const char *s, size_t n) {
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap : 4096;
-        while (b->len + n + 1 > nc)
-            nc *= 2;
-        char *np = realloc(b->p, nc);
-        if (!np) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = nc;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
+static void sb_add(sb_t *b, const char *s, size_t n) { hl_sbuf_put(b, s, n); }
 
-static void sb_puts(sb_t *b, const char *s) {
-    sb_add(b, s, strlen(s));
-}
+static void sb_puts(sb_t *b, const char *s) { hl_sbuf_puts(b, s); }
 
 __attribute__((format(printf, 2, 3))) static void sb_printf(sb_t *b, const char *fmt, ...) {
     char tmp[1024];
@@ -69,13 +46,7 @@ __attribute__((format(printf, 2, 3))) static void sb_printf(sb_t *b, const char 
     free(big);
 }
 
-static char *sb_finish(sb_t *b) {
-    if (b->oom || !b->p) {
-        free(b->p);
-        return NULL;
-    }
-    return b->p;
-}
+static char *sb_finish(sb_t *b) { return hl_sbuf_finish(b); }
 
 /* ---- numbers ---------------------------------------------------------------- */
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sbuf.h"
 #include "common/strmap.h"
 
 struct hl_store_s {
@@ -135,28 +136,11 @@ hl_err_t hl_store_get_offset(hl_store_t *st, const char *tag, int64_t *offset, c
 /* One command under construction, written straight in RESP into a growing
  * buffer: hiredis' own formatting costs an sdscatfmt per argument, which
  * was the largest client cost of a commit. Arguments are copied; an
- * allocation failure sticks in `failed`. */
+ * allocation failure sticks (b.oom). */
 typedef struct resp_s {
-    char *buf;       /* the arguments so far: "$<len>\r\n<bytes>\r\n" each */
-    size_t len, cap;
+    hl_sbuf_t b;     /* the arguments so far: "$<len>\r\n<bytes>\r\n" each */
     size_t nargs;
-    int failed;
 } resp_t;
-
-static void resp_reserve(resp_t *r, size_t more) {
-    if (r->failed || r->len + more <= r->cap)
-        return;
-    size_t cap = r->cap ? r->cap : 65536;
-    while (cap < r->len + more)
-        cap *= 2;
-    char *b = realloc(r->buf, cap);
-    if (!b) {
-        r->failed = 1;
-        return;
-    }
-    r->buf = b;
-    r->cap = cap;
-}
 
 /* Writes @p v in decimal at @p out. @returns its length (at most 20). */
 static size_t put_u64(char *out, uint64_t v) {
@@ -171,10 +155,9 @@ static size_t put_u64(char *out, uint64_t v) {
 }
 
 static void resp_arg(resp_t *r, const char *s, size_t n) {
-    resp_reserve(r, n + 26);
-    if (r->failed)
+    if (hl_sbuf_reserve(&r->b, n + 26))
         return;
-    char *p = r->buf + r->len;
+    char *p = r->b.p + r->b.len;
     *p++ = '$';
     p += put_u64(p, n);
     *p++ = '\r';
@@ -184,7 +167,7 @@ static void resp_arg(resp_t *r, const char *s, size_t n) {
     p += n;
     *p++ = '\r';
     *p++ = '\n';
-    r->len = (size_t)(p - r->buf);
+    r->b.len = (size_t)(p - r->b.p);
     r->nargs++;
 }
 
@@ -201,14 +184,14 @@ static void resp_arg_int(resp_t *r, int64_t v) {
 }
 
 static void resp_clear(resp_t *r) {
-    r->len = 0;
+    r->b.len = 0;
     r->nargs = 0;
 }
 
 /* Queues the command on @p st's connection and clears @p r for the next.
  * @returns 0, or -1 when building it ran out of memory (nothing queued). */
 static int resp_send(hl_store_t *st, resp_t *r) {
-    if (r->failed)
+    if (r->b.oom)
         return -1;
     char head[24];
     head[0] = '*';
@@ -216,7 +199,7 @@ static int resp_send(hl_store_t *st, resp_t *r) {
     head[hl++] = '\r';
     head[hl++] = '\n';
     if (redisAppendFormattedCommand(st->c, head, hl) != REDIS_OK ||
-        redisAppendFormattedCommand(st->c, r->buf, r->len) != REDIS_OK)
+        redisAppendFormattedCommand(st->c, r->b.p, r->b.len) != REDIS_OK)
         return -1;
     st->commands++;
     resp_clear(r);
@@ -326,7 +309,7 @@ hl_err_t hl_store_load_states(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n,
     }
 out:
     free(asked);
-    free(r.buf);
+    hl_sbuf_free(&r.b);
     /* a pipeline abandoned half way leaves replies unread: reconnect */
     if (err && err != HL_ERR_REDIS)
         drop(st);
@@ -399,7 +382,7 @@ hl_err_t hl_store_load_counters(hl_store_t *st, hl_pbatch_t *const *pbs, size_t 
                 goto out;
         }
 out:
-    free(r.buf);
+    hl_sbuf_free(&r.b);
     /* a pipeline abandoned half way leaves replies unread: reconnect */
     if (err && err != HL_ERR_REDIS)
         drop(st);
@@ -523,7 +506,7 @@ hl_err_t hl_store_commit(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, char
         redisAppendCommand(st->c, "SET %s %lld", key, (long long)pbs[i]->next_offset);
         st->commands++;
     }
-    free(tx.gathered.buf);
+    hl_sbuf_free(&tx.gathered.b);
     if (failed) {
         /* nothing was sent yet: dropping the connection discards it all */
         drop(st);
@@ -609,7 +592,7 @@ hl_err_t hl_store_zcount(hl_store_t *st, hl_zquery_t *qs, size_t n, char *errstr
         resp_arg(&r, q->member, strlen(q->member));
         bad = bad || resp_send(st, &r);
     }
-    free(r.buf);
+    hl_sbuf_free(&r.b);
     if (bad) { /* commands half queued: start over on a new connection */
         drop(st);
         hl_seterr(errstr, errstr_size, "out of memory");

@@ -1,0 +1,49 @@
+/* sbuf.h: a growable byte buffer for building text (messages, commands,
+ * reports). An allocation failure sticks (oom) and later appends do nothing,
+ * so a builder checks once at the end. Pure. */
+#ifndef HL_SBUF_H
+#define HL_SBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct hl_sbuf_s {
+    char *p;
+    size_t len, cap;
+    int oom; /* sticky: an allocation failed, contents are incomplete */
+} hl_sbuf_t;
+
+/* Makes room for @p n more bytes; returns 0 or -1 (and sets oom). */
+int hl_sbuf_reserve(hl_sbuf_t *b, size_t n);
+
+static inline void hl_sbuf_put(hl_sbuf_t *b, const char *s, size_t n) {
+    if (b->cap - b->len < n && hl_sbuf_reserve(b, n) != 0)
+        return;
+    if (n)
+        memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+static inline void hl_sbuf_puts(hl_sbuf_t *b, const char *s) {
+    hl_sbuf_put(b, s, strlen(s));
+}
+
+static inline void hl_sbuf_putc(hl_sbuf_t *b, char c) {
+    if (b->cap == b->len && hl_sbuf_reserve(b, 1) != 0)
+        return;
+    b->p[b->len++] = c;
+}
+
+/* Appends the decimal form of @p v, zero-padded to @p width digits. */
+void hl_sbuf_putu(hl_sbuf_t *b, uint64_t v, int width);
+
+/* Ends the text with a NUL (not counted in len).
+ * @returns the malloc'd string, owned by the caller (free()), or NULL after
+ * an allocation failure (the storage is freed). The buffer is empty after. */
+char *hl_sbuf_finish(hl_sbuf_t *b);
+
+/* Frees the storage; the buffer is reusable afterwards. */
+void hl_sbuf_free(hl_sbuf_t *b);
+
+#endif
