@@ -35,6 +35,16 @@ hl_normaliser_t *hl_normaliser_new(void) {
         if (idx >= 0)
             nz->t2s[idx] = hl_t2s_pairs[i][1];
     }
+    /* OpenCC's table has chains (薴 -> 苧 -> 苎): follow each to its end, so
+     * that normalising is idempotent and 薴, 苧 and 苎 all match a keyword
+     * written with any of them (the table has no cycles; the bound is a guard) */
+    for (size_t i = 0; i < sizeof nz->t2s / sizeof nz->t2s[0]; i++)
+        for (int step = 0; step < 8 && nz->t2s[i]; step++) {
+            int next = t2s_index(nz->t2s[i]);
+            if (next < 0 || !nz->t2s[next] || nz->t2s[next] == nz->t2s[i])
+                break;
+            nz->t2s[i] = nz->t2s[next];
+        }
     return nz;
 }
 
