@@ -363,9 +363,17 @@ hl_err_t hl_kafka_reassign(hl_kafka_t *k, const int32_t *partitions, const int64
     for (size_t i = 0; i < n; i++)
         rd_kafka_topic_partition_list_add(parts, k->topic, partitions[i])->offset =
             offsets[i] < 0 ? RD_KAFKA_OFFSET_BEGINNING : offsets[i];
-    rd_kafka_resp_err_t e = rd_kafka_assign(k->consumer, parts);
+    /* Resume first, then assign; never the other way round. A resume takes
+     * a new op version for the partition, and when it overtakes the fetch
+     * start the assign queued, that start is dropped as outdated: the
+     * partition stays assigned and is never fetched again (librdkafka#2190,
+     * #5591; seen here as an ingester idle at "lag 0" after a Redis
+     * outage). Resumed first, a partition may fetch from where it stopped
+     * for a moment; the assign's new version makes librdkafka drop what
+     * that fetched. */
+    rd_kafka_resp_err_t e = rd_kafka_resume_partitions(k->consumer, parts);
     if (!e)
-        e = rd_kafka_resume_partitions(k->consumer, parts);
+        e = rd_kafka_assign(k->consumer, parts);
     if (k->assignment)
         rd_kafka_topic_partition_list_destroy(k->assignment);
     k->assignment = parts;
