@@ -26,19 +26,23 @@ int hl_sbuf_reserve(hl_sbuf_t *b, size_t n) {
     return 0;
 }
 
-void hl_sbuf_putu(hl_sbuf_t *b, uint64_t v, int width) {
-    char tmp[24];
-    int n = 0;
-    do {
+size_t hl_fmt_u64(char *out, uint64_t v) {
+    char tmp[20];
+    size_t n = 0;
+    do
         tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n < width && n < (int)sizeof(tmp))
-        tmp[n++] = '0';
-    if (b->cap - b->len < (size_t)n && hl_sbuf_reserve(b, (size_t)n) != 0)
-        return;
-    while (n > 0)
-        b->p[b->len++] = tmp[--n];
+    while ((v /= 10) != 0);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+void hl_sbuf_putu(hl_sbuf_t *b, uint64_t v, int width) {
+    char digits[20];
+    size_t n = hl_fmt_u64(digits, v);
+    for (size_t pad = n; (int)pad < width; pad++)
+        hl_sbuf_putc(b, '0');
+    hl_sbuf_put(b, digits, n);
 }
 
 char *hl_sbuf_finish(hl_sbuf_t *b) {

@@ -35,6 +35,10 @@ static inline void hl_sbuf_putc(hl_sbuf_t *b, char c) {
     b->p[b->len++] = c;
 }
 
+/* Writes the decimal form of @p v at @p out (no NUL).
+ * @returns its length (1..20). */
+size_t hl_fmt_u64(char *out, uint64_t v);
+
 /* Appends the decimal form of @p v, zero-padded to @p width digits. */
 void hl_sbuf_putu(hl_sbuf_t *b, uint64_t v, int width);
 

@@ -142,24 +142,12 @@ typedef struct resp_s {
     size_t nargs;
 } resp_t;
 
-/* Writes @p v in decimal at @p out. @returns its length (at most 20). */
-static size_t put_u64(char *out, uint64_t v) {
-    char tmp[20];
-    size_t n = 0;
-    do
-        tmp[n++] = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    return n;
-}
-
 static void resp_arg(resp_t *r, const char *s, size_t n) {
     if (hl_sbuf_reserve(&r->b, n + 26))
         return;
     char *p = r->b.p + r->b.len;
     *p++ = '$';
-    p += put_u64(p, n);
+    p += hl_fmt_u64(p, n);
     *p++ = '\r';
     *p++ = '\n';
     if (n)
@@ -176,9 +164,9 @@ static void resp_arg_int(resp_t *r, int64_t v) {
     size_t n = 0;
     if (v < 0) {
         num[n++] = '-';
-        n += put_u64(num + n, (uint64_t)0 - (uint64_t)v);
+        n += hl_fmt_u64(num + n, (uint64_t)0 - (uint64_t)v);
     } else {
-        n = put_u64(num, (uint64_t)v);
+        n = hl_fmt_u64(num, (uint64_t)v);
     }
     resp_arg(r, num, n);
 }
@@ -195,7 +183,7 @@ static int resp_send(hl_store_t *st, resp_t *r) {
         return -1;
     char head[24];
     head[0] = '*';
-    size_t hl = 1 + put_u64(head + 1, r->nargs);
+    size_t hl = 1 + hl_fmt_u64(head + 1, r->nargs);
     head[hl++] = '\r';
     head[hl++] = '\n';
     if (redisAppendFormattedCommand(st->c, head, hl) != REDIS_OK ||
@@ -316,13 +304,21 @@ out:
     return err;
 }
 
+/* Whether the offsets hl_store_load_states() WATCHed are still watched on
+ * this connection. When it was rebuilt since, the transaction's condition
+ * can no longer be checked, so the batch must not go on (errstr says why). */
+static int still_watching(hl_store_t *st, char *errstr, size_t errstr_size) {
+    if (st->c && st->watching)
+        return 1;
+    hl_seterr(errstr, errstr_size, "redis %s:%d: connection lost since the offsets were read",
+              st->host, st->port);
+    return 0;
+}
+
 hl_err_t hl_store_load_counters(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n,
                                 char *errstr, size_t errstr_size) {
-    if (!st->c || !st->watching) {
-        hl_seterr(errstr, errstr_size, "redis %s:%d: connection lost since the offsets were read",
-                  st->host, st->port);
+    if (!still_watching(st, errstr, errstr_size))
         return HL_ERR_REDIS;
-    }
     hl_err_t err = HL_OK;
     resp_t r = {0};
     size_t sent = 0;
@@ -443,56 +439,44 @@ static void gather(txn_t *tx, hl_op_type_t type, const char *key, size_t key_len
 static int queue_op(void *opaque, hl_op_type_t type, const char *key, size_t key_len,
                     const char *arg, size_t arg_len, int64_t num) {
     txn_t *tx = opaque;
-    hl_store_t *st = tx->st;
     if (type == HL_OP_HSET || type == HL_OP_SET) {
         gather(tx, type, key, key_len, arg, arg_len, num);
         return tx->failed ? -1 : 0;
     }
     send_gathered(tx);
-    char n[24];
-    size_t nl = (size_t)snprintf(n, sizeof n, "%lld", (long long)num);
+    resp_t *r = &tx->gathered; /* empty now: the command goes alone */
     switch (type) {
-    case HL_OP_HSET:
-    case HL_OP_SET:
+    case HL_OP_EXPIRE:
+        resp_arg(r, "EXPIRE", 6);
+        resp_arg(r, key, key_len);
+        resp_arg_int(r, num);
         break;
-    case HL_OP_EXPIRE: {
-        const char *v[] = {"EXPIRE", key, n};
-        size_t l[] = {6, key_len, nl};
-        redisAppendCommandArgv(st->c, 3, v, l);
+    case HL_OP_SADD:
+        resp_arg(r, "SADD", 4);
+        resp_arg(r, key, key_len);
+        resp_arg(r, arg, arg_len);
         break;
-    }
-    case HL_OP_SADD: {
-        const char *v[] = {"SADD", key, arg};
-        size_t l[] = {4, key_len, arg_len};
-        redisAppendCommandArgv(st->c, 3, v, l);
+    case HL_OP_LPUSH: /* and keep the newest num */
+        resp_arg(r, "LPUSH", 5);
+        resp_arg(r, key, key_len);
+        resp_arg(r, arg, arg_len);
+        send_gathered(tx);
+        resp_arg(r, "LTRIM", 5);
+        resp_arg(r, key, key_len);
+        resp_arg(r, "0", 1);
+        resp_arg_int(r, num - 1);
         break;
-    }
-    case HL_OP_LPUSH: {
-        const char *v[] = {"LPUSH", key, arg};
-        size_t l[] = {5, key_len, arg_len};
-        redisAppendCommandArgv(st->c, 3, v, l);
-        char last[24];
-        size_t ll = (size_t)snprintf(last, sizeof last, "%lld", (long long)(num - 1));
-        const char *t[] = {"LTRIM", key, "0", last};
-        size_t tl[] = {5, key_len, 1, ll};
-        redisAppendCommandArgv(st->c, 4, t, tl);
-        st->commands++;
+    default:
         break;
     }
-    }
-    st->commands++;
+    send_gathered(tx);
     return tx->failed ? -1 : 0;
 }
 
 hl_err_t hl_store_commit(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, char *errstr,
                          size_t errstr_size) {
-    if (!st->c || !st->watching) {
-        /* the connection was rebuilt since the offsets were read: the
-         * condition can no longer be checked, so nothing is written */
-        hl_seterr(errstr, errstr_size, "redis %s:%d: connection lost since the offsets were read",
-                  st->host, st->port);
+    if (!still_watching(st, errstr, errstr_size))
         return HL_ERR_REDIS;
-    }
     uint64_t before = st->commands;
     redisAppendCommand(st->c, "MULTI");
     char key[256];
