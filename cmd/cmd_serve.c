@@ -37,6 +37,10 @@ typedef struct latest_s {
     const hl_conf_t *conf;
 } latest_t;
 
+/* Bucket hashes kept between queries (store/bucket_cache.h): 2 million
+ * fields, 24-48 MB, the buckets of several months of a busy topic. */
+#define KEPT_BUCKET_FIELDS 2000000
+
 /* Answers cached under the data version (hl_qb_version()): exact, since
  * the ingester moves the offsets in the same transaction as the counts. */
 #define CACHE_SLOTS 32
@@ -68,8 +72,10 @@ static void help(FILE *out) {
             "An address other than loopback requires serve.token; clients then send\n"
             "Authorization: Bearer <token>. SIGTERM/SIGINT stop it.\n\n"
             "  --no-feed   do not follow topic.classified (/api/latest stays empty)\n"
-            "  --no-cache  recompute every answer (by default an answer is reused while\n"
-            "              the partitions' stored offsets, hence the counts, are unchanged)\n");
+            "  --no-cache  recompute every answer from Redis (by default an answer is\n"
+            "              reused while the partitions' stored offsets, hence the counts,\n"
+            "              are unchanged, and a bucket is read again only when the\n"
+            "              ingester changed it)\n");
     hl_cli_common_help(out);
 }
 
@@ -365,6 +371,10 @@ int hl_cmd_serve(int argc, char **argv) {
     app->cache_on = cache;
     if (!app->qb) {
         fprintf(stderr, "hotline serve: %s\n", err);
+        goto out;
+    }
+    if (cache && hl_qb_keep_buckets(app->qb, KEPT_BUCKET_FIELDS)) {
+        fprintf(stderr, "hotline serve: out of memory\n");
         goto out;
     }
     struct sigaction sa;

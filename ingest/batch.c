@@ -578,9 +578,15 @@ int hl_pbatch_ops(hl_pbatch_t *pb, hl_op_fn fn, void *opaque) {
         if (!kl || !pl || fn(opaque, HL_OP_SET, key, kl, packed, pl, 0))
             return -1;
     }
-    for (size_t i = 0; i < pb->expires.count; i++) {
+    size_t prefix = strlen("hl:") + strlen(pb->tag) + 1; /* "hl:{T:P}:" */
+    for (size_t i = 0; i < pb->expires.count; i++) { /* the buckets */
         const hl_strmap_entry_t *e = &pb->expires.entries[i];
-        if (fn(opaque, HL_OP_EXPIRE, hl_strmap_key(&pb->expires, e), e->key_len, "", 0, e->value))
+        const char *bucket = hl_strmap_key(&pb->expires, e);
+        if (fn(opaque, HL_OP_EXPIRE, bucket, e->key_len, "", 0, e->value))
+            return -1;
+        int kl = snprintf(key, sizeof key, "hl:%s:v:%s", pb->tag, bucket + prefix);
+        if (kl < 0 || (size_t)kl >= sizeof key ||
+            fn(opaque, HL_OP_MARK, key, (size_t)kl, "", 0, e->value))
             return -1;
     }
     snprintf(key, sizeof key, "hl:%s:alerts", pb->tag);

@@ -143,7 +143,9 @@ void hl_pbatch_set_stored(hl_pbatch_t *pb, size_t h, size_t i, int64_t value);
 typedef enum hl_op_type_e {
     HL_OP_HSET = 'h', /* a counter's new value: stored + the batch's delta */
     HL_OP_SET = 's', HL_OP_EXPIRE = 'x', HL_OP_SADD = 'a',
-    HL_OP_LPUSH = 'l' /* and trim the list to its newest 10,000 */
+    HL_OP_LPUSH = 'l', /* and trim the list to its newest 10,000 */
+    HL_OP_MARK = 'm'   /* a bucket's change mark: SET key <a value unique to
+                          the commit> EX n (docs/redis-keyspace.md) */
 } hl_op_type_t;
 
 /* Lists the writes after hl_pbatch_apply() (and hl_pbatch_set_stored()):

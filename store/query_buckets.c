@@ -1,6 +1,10 @@
 /* query_buckets.c: SMEMBERS hl:partitions, then one pipeline of HGETALL (or
- * LRANGE) over every (partition, suffix). */
+ * LRANGE) over every (partition, suffix); when hashes are kept between
+ * queries, one pipeline of GET of their change marks before, and HGETALL of
+ * only those whose mark moved. */
 #include "store/query_buckets.h"
+
+#include <stdio.h>
 
 #include <hiredis/hiredis.h>
 #include <stdlib.h>
@@ -10,6 +14,8 @@ struct hl_qb_s {
     redisContext *c;
     char *host, *user, *password;
     int port, timeout_ms;
+    hl_bcache_t *bc;      /* sums, and the hashes kept between queries */
+    size_t keep_fields;   /* 0: keep none (no marks read) */
 };
 
 static hl_err_t connect_qb(hl_qb_t *qb, char *errstr, size_t errstr_size) {
@@ -26,6 +32,11 @@ hl_qb_t *hl_qb_new(const hl_redis_opts_t *opts, char *errstr, size_t errstr_size
         hl_qb_destroy(qb);
         return NULL;
     }
+    if (!(qb->bc = hl_bcache_new(0))) {
+        hl_seterr(errstr, errstr_size, "out of memory");
+        hl_qb_destroy(qb);
+        return NULL;
+    }
     qb->port = opts->port;
     qb->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 2000;
     if (connect_qb(qb, errstr, errstr_size)) {
@@ -35,11 +46,22 @@ hl_qb_t *hl_qb_new(const hl_redis_opts_t *opts, char *errstr, size_t errstr_size
     return qb;
 }
 
+hl_err_t hl_qb_keep_buckets(hl_qb_t *qb, size_t max_fields) {
+    hl_bcache_t *bc = hl_bcache_new(max_fields);
+    if (!bc)
+        return HL_ERR_NOMEM;
+    hl_bcache_destroy(qb->bc);
+    qb->bc = bc;
+    qb->keep_fields = max_fields;
+    return HL_OK;
+}
+
 void hl_qb_destroy(hl_qb_t *qb) {
     if (!qb)
         return;
     if (qb->c)
         redisFree(qb->c);
+    hl_bcache_destroy(qb->bc);
     free(qb->host);
     free(qb->user);
     free(qb->password);
@@ -91,6 +113,25 @@ static hl_err_t tags(hl_qb_t *qb, const char *topic, redisReply **out, char *err
     return HL_OK;
 }
 
+/* Reads the change marks of every (suffix, partition) hash: marks[i] is the
+ * GET reply (string or nil), owned by the caller. */
+static hl_err_t read_marks(hl_qb_t *qb, const redisReply *t, const char *const *suffixes,
+                           size_t n, redisReply **marks, char *errstr, size_t errstr_size) {
+    size_t np = t->elements;
+    for (size_t s = 0; s < n; s++)
+        for (size_t p = 0; p < np; p++)
+            redisAppendCommand(qb->c, "GET hl:%b:v:%s", t->element[p]->str, t->element[p]->len,
+                               suffixes[s]);
+    for (size_t i = 0; i < n * np; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(qb->c, (void **)&r) != REDIS_OK || !r ||
+            (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_NIL))
+            return broken(qb, "GET", r, errstr, errstr_size);
+        marks[i] = r;
+    }
+    return HL_OK;
+}
+
 hl_err_t hl_qb_sum(hl_qb_t *qb, const char *topic, const char *const *suffixes, size_t n,
                    int each, hl_strmap_t *out, char *errstr, size_t errstr_size) {
     for (size_t i = 0; i < (each ? n : 1); i++)
@@ -99,34 +140,74 @@ hl_err_t hl_qb_sum(hl_qb_t *qb, const char *topic, const char *const *suffixes, 
     hl_err_t err = tags(qb, topic, &t, errstr, errstr_size);
     if (err)
         return err;
-    for (size_t s = 0; s < n; s++)
-        for (size_t p = 0; p < t->elements; p++)
-            redisAppendCommand(qb->c, "HGETALL hl:%b:%s", t->element[p]->str, t->element[p]->len,
-                               suffixes[s]);
-    for (size_t s = 0; s < n && !err; s++) {
-        hl_strmap_t *m = &out[each ? s : 0];
-        for (size_t p = 0; p < t->elements && !err; p++) {
+    size_t np = t->elements, total = n * np;
+    redisReply **marks = calloc(total + 1, sizeof *marks);
+    char *kept = calloc(total + 1, 1);
+    char key[512];
+    if (!marks || !kept) {
+        hl_seterr(errstr, errstr_size, "out of memory");
+        err = HL_ERR_NOMEM;
+        goto out;
+    }
+    hl_bcache_begin(qb->bc);
+    if (qb->keep_fields && (err = read_marks(qb, t, suffixes, n, marks, errstr, errstr_size)))
+        goto out;
+    /* read the hashes not kept under their current mark, in one pipeline */
+    for (size_t s = 0, i = 0; s < n; s++)
+        for (size_t p = 0; p < np; p++, i++) {
+            int kl = snprintf(key, sizeof key, "hl:%.*s:%s", (int)t->element[p]->len,
+                              t->element[p]->str, suffixes[s]);
+            kept[i] = kl > 0 && (size_t)kl < sizeof key && marks[i] &&
+                      marks[i]->type == REDIS_REPLY_STRING &&
+                      hl_bcache_is_kept(qb->bc, key, (size_t)kl, marks[i]->str, marks[i]->len);
+            if (!kept[i])
+                redisAppendCommand(qb->c, "HGETALL hl:%b:%s", t->element[p]->str,
+                                   t->element[p]->len, suffixes[s]);
+        }
+    for (size_t s = 0, i = 0; s < n; s++) {
+        for (size_t p = 0; p < np; p++, i++) {
+            size_t kl = (size_t)snprintf(key, sizeof key, "hl:%.*s:%s", (int)t->element[p]->len,
+                                         t->element[p]->str, suffixes[s]);
+            const char *mark = marks[i] && marks[i]->type == REDIS_REPLY_STRING ? marks[i]->str
+                                                                                  : NULL;
+            size_t mark_len = mark ? marks[i]->len : 0;
+            if (kept[i]) {
+                if (!err && !hl_bcache_add_kept(qb->bc, key, kl, mark, mark_len)) {
+                    hl_seterr(errstr, errstr_size, "bucket cache lost %s", key);
+                    err = HL_ERR_INVALID; /* cannot happen: nothing is forgotten mid-query */
+                }
+                continue;
+            }
             redisReply *r = NULL;
             if (redisGetReply(qb->c, (void **)&r) != REDIS_OK || !r || r->type != REDIS_REPLY_ARRAY) {
                 err = broken(qb, "HGETALL", r, errstr, errstr_size);
-                break;
+                goto out;
             }
-            for (size_t k = 0; k + 1 < r->elements; k += 2) {
-                hl_strmap_entry_t *e = hl_strmap_get(m, r->element[k]->str, r->element[k]->len, NULL);
-                if (!e) {
-                    hl_seterr(errstr, errstr_size, "out of memory");
-                    err = HL_ERR_NOMEM;
-                    break;
-                }
-                e->value += strtoll(r->element[k + 1]->str, NULL, 10);
-            }
+            if (!err)
+                err = hl_bcache_read_begin(qb->bc, key, kl, mark, mark_len);
+            for (size_t k = 0; !err && k + 1 < r->elements; k += 2)
+                err = hl_bcache_read_field(qb->bc, r->element[k]->str, r->element[k]->len,
+                                           r->element[k + 1]->str, r->element[k + 1]->len);
+            if (!err)
+                err = hl_bcache_read_end(qb->bc);
             freeReplyObject(r);
         }
+        if (!err && each)
+            err = hl_bcache_emit(qb->bc, &out[s]);
     }
-    if (err == HL_ERR_NOMEM) { /* the rest of the pipeline is unread */
+    if (!err && !each)
+        err = hl_bcache_emit(qb->bc, &out[0]);
+    if (err == HL_ERR_NOMEM)
+        hl_seterr(errstr, errstr_size, "out of memory");
+out:
+    if (err == HL_ERR_NOMEM && qb->c) { /* the rest of the pipeline may be unread */
         redisFree(qb->c);
         qb->c = NULL;
     }
+    for (size_t i = 0; marks && i < total; i++)
+        freeReplyObject(marks[i]);
+    free(marks);
+    free(kept);
     freeReplyObject(t);
     return err;
 }
@@ -214,17 +295,21 @@ hl_err_t hl_qb_version(hl_qb_t *qb, const char *topic, char *out, size_t size, c
     out[0] = '\0';
     if (t->elements) {
         for (size_t p = 0; p < t->elements; p++)
-            redisAppendCommand(qb->c, "GET hl:%b:off", t->element[p]->str, t->element[p]->len);
+            redisAppendCommand(qb->c, "MGET hl:%b:off hl:%b:mark", t->element[p]->str,
+                               t->element[p]->len, t->element[p]->str, t->element[p]->len);
         for (size_t p = 0; p < t->elements; p++) {
             redisReply *r = NULL;
             if (redisGetReply(qb->c, (void **)&r) != REDIS_OK || !r ||
-                (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_NIL)) {
-                err = broken(qb, "GET", r, errstr, errstr_size);
+                r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+                err = broken(qb, "MGET", r, errstr, errstr_size);
                 break;
             }
-            int n = snprintf(out + len, size - len, "%.*s=%.*s;", (int)t->element[p]->len,
-                             t->element[p]->str, r->type == REDIS_REPLY_STRING ? (int)r->len : 0,
-                             r->type == REDIS_REPLY_STRING ? r->str : "");
+            const redisReply *o = r->element[0], *m = r->element[1];
+            int n = snprintf(out + len, size - len, "%.*s=%.*s/%.*s;", (int)t->element[p]->len,
+                             t->element[p]->str, o->type == REDIS_REPLY_STRING ? (int)o->len : 0,
+                             o->type == REDIS_REPLY_STRING ? o->str : "",
+                             m->type == REDIS_REPLY_STRING ? (int)m->len : 0,
+                             m->type == REDIS_REPLY_STRING ? m->str : "");
             freeReplyObject(r);
             if (n < 0 || (size_t)n >= size - len) {
                 /* read what is left of the pipeline, then give up on caching */

@@ -9,6 +9,7 @@
 
 #include "common/hl.h"
 #include "common/strmap.h"
+#include "store/bucket_cache.h"
 #include "store/query.h"
 
 typedef struct hl_qb_s hl_qb_t;
@@ -18,6 +19,14 @@ typedef struct hl_qb_s hl_qb_t;
 hl_qb_t *hl_qb_new(const hl_redis_opts_t *opts, char *errstr, size_t errstr_size);
 /* NULL is allowed. */
 void hl_qb_destroy(hl_qb_t *qb);
+
+/* From now on keeps the bucket hashes it reads, up to @p max_fields fields
+ * in all, each under its change mark ("hl:{T:P}:v:<suffix>", written by the
+ * ingester in the transaction that changes the bucket), and reads a hash
+ * again only when its mark moved: the sums stay exact. A hash without a mark
+ * is read every time. For long-lived readers (hotline serve).
+ * @returns HL_OK or HL_ERR_NOMEM. */
+hl_err_t hl_qb_keep_buckets(hl_qb_t *qb, size_t max_fields);
 
 /* Sums "hl:{<topic>:<p>}:<suffixes[i]>" over the topic's partitions: all
  * into out[0] (@p each == 0) or suffix i into out[i] (@p each == 1); the
@@ -41,9 +50,11 @@ hl_err_t hl_qb_lists(hl_qb_t *qb, const char *topic, const char *suffix, long ma
 void hl_qb_texts_free(hl_qb_texts_t *t);
 
 /* Writes into @p out the data version of @p topic: its partitions' stored
- * offsets ("hl:{T:P}:off", "tag=offset;" in set order). The ingester moves
- * a partition's offset in the same transaction as its counts, so an equal
- * version means equal counts: answers cached under it are exact.
+ * offsets and last commits' marks ("hl:{T:P}:off", "hl:{T:P}:mark";
+ * "tag=offset/mark;" in set order). The ingester writes both in the same
+ * transaction as its counts, and a mark is never written twice, so an equal
+ * version means equal counts: answers cached under it are exact, even after
+ * the keys were emptied and the topic ingested again.
  * @returns HL_OK, HL_ERR_INVALID when @p size is too small, or HL_ERR_REDIS. */
 hl_err_t hl_qb_version(hl_qb_t *qb, const char *topic, char *out, size_t size, char *errstr,
                        size_t errstr_size);

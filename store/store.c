@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/sbuf.h"
 #include "common/strmap.h"
@@ -21,7 +23,24 @@ struct hl_store_s {
     int watching; /* the offsets of the batch being written are WATCHed on c */
     uint64_t unread; /* replies of the last commit (MULTI .. EXEC) not read yet */
     uint64_t round_trips, commands;
+    char mark[40];      /* this commit's change mark: "<run id>.<commit number>" */
+    uint64_t run_id, commits;
 };
+
+/* A random run id (so marks differ across processes, restarts and a
+ * re-ingestion into emptied keys), from the kernel, else from the clock. */
+static uint64_t new_run_id(void) {
+    uint64_t id = 0;
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (!f || fread(&id, sizeof id, 1, f) != 1) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        id = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ ((uint64_t)getpid() << 40);
+    }
+    if (f)
+        fclose(f);
+    return id;
+}
 
 hl_store_t *hl_store_new(const hl_redis_opts_t *opts) {
     hl_store_t *st = calloc(1, sizeof *st);
@@ -32,6 +51,7 @@ hl_store_t *hl_store_new(const hl_redis_opts_t *opts) {
     st->password = strdup(opts->password ? opts->password : "");
     st->port = opts->port;
     st->timeout_ms = opts->timeout_ms;
+    st->run_id = new_run_id();
     if (!st->host || !st->user || !st->password) {
         hl_store_destroy(st);
         return NULL;
@@ -446,6 +466,13 @@ static int queue_op(void *opaque, hl_op_type_t type, const char *key, size_t key
     send_gathered(tx);
     resp_t *r = &tx->gathered; /* empty now: the command goes alone */
     switch (type) {
+    case HL_OP_MARK:
+        resp_arg(r, "SET", 3);
+        resp_arg(r, key, key_len);
+        resp_arg(r, tx->st->mark, strlen(tx->st->mark));
+        resp_arg(r, "EX", 2);
+        resp_arg_int(r, num);
+        break;
     case HL_OP_EXPIRE:
         resp_arg(r, "EXPIRE", 6);
         resp_arg(r, key, key_len);
@@ -478,6 +505,8 @@ hl_err_t hl_store_commit(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, char
     if (!still_watching(st, errstr, errstr_size))
         return HL_ERR_REDIS;
     uint64_t before = st->commands;
+    snprintf(st->mark, sizeof st->mark, "%016llx.%llu", (unsigned long long)st->run_id,
+             (unsigned long long)++st->commits);
     redisAppendCommand(st->c, "MULTI");
     char key[256];
     txn_t tx = {.st = st, .type = HL_OP_SET};
@@ -488,7 +517,10 @@ hl_err_t hl_store_commit(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, char
         failed |= tx.failed;
         hl_key_offset(pbs[i]->tag, key, sizeof key);
         redisAppendCommand(st->c, "SET %s %lld", key, (long long)pbs[i]->next_offset);
-        st->commands++;
+        /* the partition's last commit, for readers' caches (the offset
+         * alone comes back equal when emptied keys are ingested again) */
+        redisAppendCommand(st->c, "SET hl:%s:mark %s", pbs[i]->tag, st->mark);
+        st->commands += 2;
     }
     hl_sbuf_free(&tx.gathered.b);
     if (failed) {

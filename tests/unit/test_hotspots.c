@@ -1,9 +1,11 @@
 /* test_hotspots.c: the pure hotspots module: times, windows, bucket
  * coverage, parameter validation, aggregation (filters, top N, rising, hot
- * words), JSON bytes, trends and the alert merge, with a fake fetch. */
+ * words), JSON bytes, trends and the alert merge, with a fake fetch; the
+ * bucket cache that sums hashes and keeps them under their change marks. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/bucket_cache.h"
 #include "store/hotspots.h"
 #include "tests/unit/unit.h"
 
@@ -485,6 +487,110 @@ static int test_render(void) {
     return fails;
 }
 
+/* Reads hash @p key as Redis would give it: "field=value" pairs. */
+static int read_hash(hl_bcache_t *bc, const char *key, const char *mark, const char *const *kv,
+                     size_t n) {
+    int fails = 0;
+    TEST_ASSERT(hl_bcache_read_begin(bc, key, strlen(key), mark, mark ? strlen(mark) : 0) == HL_OK,
+                "begin %s", key);
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(kv[i], '=');
+        TEST_ASSERT(hl_bcache_read_field(bc, kv[i], (size_t)(eq - kv[i]), eq + 1,
+                                         strlen(eq + 1)) == HL_OK,
+                    "field %s", kv[i]);
+    }
+    TEST_ASSERT(hl_bcache_read_end(bc) == HL_OK, "end %s", key);
+    return fails;
+}
+
+static int64_t sum_of(hl_strmap_t *m, const char *field) {
+    const hl_strmap_entry_t *e = hl_strmap_find(m, field, strlen(field));
+    return e ? e->value : -999;
+}
+
+/* Hashes read are summed and kept under their mark; a kept hash is summed
+ * again from memory only under the same mark; a hash without a mark is
+ * never kept; zero sums keep their field. */
+static int test_bucket_cache(void) {
+    int fails = 0;
+    hl_bcache_t *bc = hl_bcache_new(1000);
+    hl_strmap_t out = {0};
+    const char *a[] = {"dt|JK|X=3", "kw|拖欠=2", "zero=0"};
+    const char *b[] = {"dt|JK|X=4", "kw|罚款=1", "bad=x1"};
+    hl_bcache_begin(bc);
+    fails += read_hash(bc, "hl:{t:0}:d:1", "m1", a, 3);
+    fails += read_hash(bc, "hl:{t:1}:d:1", NULL, b, 3);
+    TEST_ASSERT(hl_bcache_emit(bc, &out) == HL_OK, "emit");
+    TEST_ASSERT(sum_of(&out, "dt|JK|X") == 7 && sum_of(&out, "kw|拖欠") == 2 &&
+                    sum_of(&out, "kw|罚款") == 1 && sum_of(&out, "zero") == 0 &&
+                    sum_of(&out, "bad") == 0 && out.count == 5,
+                "sums %lld %zu", (long long)sum_of(&out, "dt|JK|X"), out.count);
+    TEST_ASSERT(hl_bcache_hashes(bc) == 1 && hl_bcache_fields(bc) == 3, "kept %zu hashes %zu fields",
+                hl_bcache_hashes(bc), hl_bcache_fields(bc));
+    /* the next query: the same mark is summed from memory, another is not */
+    hl_bcache_begin(bc);
+    TEST_ASSERT(hl_bcache_is_kept(bc, "hl:{t:0}:d:1", 12, "m1", 2), "kept under m1");
+    TEST_ASSERT(!hl_bcache_is_kept(bc, "hl:{t:0}:d:1", 12, "m2", 2), "kept under m2");
+    TEST_ASSERT(!hl_bcache_is_kept(bc, "hl:{t:0}:d:1", 12, "", 0), "an empty mark matches");
+    TEST_ASSERT(!hl_bcache_is_kept(bc, "hl:{t:1}:d:1", 12, "", 0), "a hash without mark kept");
+    TEST_ASSERT(hl_bcache_add_kept(bc, "hl:{t:0}:d:1", 12, "m1", 2) == 1, "add kept");
+    TEST_ASSERT(hl_bcache_add_kept(bc, "hl:{t:0}:d:1", 12, "m2", 2) == 0, "add under m2");
+    hl_strmap_clear(&out);
+    TEST_ASSERT(hl_bcache_emit(bc, &out) == HL_OK, "emit");
+    TEST_ASSERT(sum_of(&out, "dt|JK|X") == 3 && sum_of(&out, "zero") == 0 && out.count == 3,
+                "from memory %lld %zu", (long long)sum_of(&out, "dt|JK|X"), out.count);
+    /* the bucket changed (mark m2): read again, replacing what was kept */
+    const char *a2[] = {"dt|JK|X=5"};
+    hl_bcache_begin(bc);
+    fails += read_hash(bc, "hl:{t:0}:d:1", "m2", a2, 1);
+    hl_strmap_clear(&out);
+    TEST_ASSERT(hl_bcache_emit(bc, &out) == HL_OK, "emit");
+    TEST_ASSERT(sum_of(&out, "dt|JK|X") == 5 && out.count == 1, "re-read");
+    TEST_ASSERT(hl_bcache_hashes(bc) == 1 && hl_bcache_fields(bc) == 1, "replaced: %zu fields",
+                hl_bcache_fields(bc));
+    TEST_ASSERT(!hl_bcache_is_kept(bc, "hl:{t:0}:d:1", 12, "m1", 2) &&
+                    hl_bcache_is_kept(bc, "hl:{t:0}:d:1", 12, "m2", 2),
+                "kept under the new mark only");
+    /* an unfinished sum (an error half way) is dropped by the next begin */
+    TEST_ASSERT(hl_bcache_add_kept(bc, "hl:{t:0}:d:1", 12, "m2", 2) == 1, "add");
+    hl_bcache_begin(bc);
+    hl_strmap_clear(&out);
+    TEST_ASSERT(hl_bcache_emit(bc, &out) == HL_OK && out.count == 0, "dropped sum: %zu",
+                out.count);
+    hl_strmap_free(&out);
+    hl_bcache_destroy(bc);
+    return fails;
+}
+
+/* Over its limit the cache starts over at the next query, never within
+ * one; with limit 0 it only sums. */
+static int test_bucket_cache_limit(void) {
+    int fails = 0;
+    hl_bcache_t *bc = hl_bcache_new(2);
+    hl_strmap_t out = {0};
+    const char *h[] = {"a=1", "b=2"};
+    hl_bcache_begin(bc);
+    fails += read_hash(bc, "k1", "m", h, 2);
+    fails += read_hash(bc, "k2", "m", h, 2);
+    TEST_ASSERT(hl_bcache_fields(bc) == 4 && hl_bcache_add_kept(bc, "k1", 2, "m", 1) == 1,
+                "over the limit within one query: %zu", hl_bcache_fields(bc));
+    TEST_ASSERT(hl_bcache_emit(bc, &out) == HL_OK && sum_of(&out, "b") == 6, "sum");
+    hl_bcache_begin(bc);
+    TEST_ASSERT(hl_bcache_hashes(bc) == 0 && hl_bcache_fields(bc) == 0 &&
+                    !hl_bcache_is_kept(bc, "k1", 2, "m", 1),
+                "starts over: %zu", hl_bcache_hashes(bc));
+    hl_bcache_destroy(bc);
+    bc = hl_bcache_new(0);
+    hl_bcache_begin(bc);
+    fails += read_hash(bc, "k1", "m", h, 2);
+    TEST_ASSERT(hl_bcache_hashes(bc) == 0 && !hl_bcache_is_kept(bc, "k1", 2, "m", 1), "kept");
+    hl_strmap_clear(&out);
+    TEST_ASSERT(hl_bcache_emit(bc, &out) == HL_OK && sum_of(&out, "a") == 1, "sums only");
+    hl_strmap_free(&out);
+    hl_bcache_destroy(bc);
+    return fails;
+}
+
 const hl_unit_test_t hl_unit_tests_hotspots[] = {
     {"hotspots_parse_time", test_parse_time},
     {"hotspots_windows", test_windows},
@@ -497,5 +603,7 @@ const hl_unit_test_t hl_unit_tests_hotspots[] = {
     {"hotspots_trend", test_trend},
     {"hotspots_alerts", test_alerts},
     {"hotspots_render", test_render},
+    {"bucket_cache", test_bucket_cache},
+    {"bucket_cache_limit", test_bucket_cache_limit},
     {NULL, NULL},
 };

@@ -212,6 +212,9 @@ static int test_batch_aggregates(void) {
     OP("h hl:{tickets:2}:stats deadletter|unknown_ticket 1\n%s", "");
     OP("h hl:{tickets:2}:stats deadletter|invalid_json 1\n%s", "");
     OP("x hl:{tickets:2}:h:2023021509  3600\n%s", "");
+    /* each bucket's change mark, with the bucket's TTL */
+    OP("m hl:{tickets:2}:v:h:2023021509  3600\n%s", "");
+    OP("m hl:{tickets:2}:v:d:20230215  86400\n%s", "");
     OP("s hl:{tickets:2}:t:T1 1|1676424660|1676428260|0|12|1|10|0|0|0|0|0|0|镇江经济技术开发区 0\n%s", "");
     /* nothing is written for the APPROVAL responsibility cell: +1 -1 = 0 */
     snprintf(line, sizeof line, "h %s dept|received|APPROVAL", q);
