@@ -32,12 +32,14 @@ publish(topic, lines)
 hotline("ingest", "--until-caught-up", *common)
 _, buckets, _ = compute(lines)
 
-# hour -> fields, from the hour buckets only
-hours = {}
-for key, fields in buckets.items():
-    if key.startswith("h:"):
-        t = int(datetime.datetime.strptime(key[2:], "%Y%m%d%H").replace(tzinfo=CST).timestamp())
-        hours[t] = fields
+
+def hour_buckets(buckets):
+    """hour -> fields, from the hour buckets only"""
+    return {int(datetime.datetime.strptime(key[2:], "%Y%m%d%H").replace(tzinfo=CST).timestamp()): fields
+            for key, fields in buckets.items() if key.startswith("h:")}
+
+
+hours = hour_buckets(buckets)
 
 
 def t_of(s):
@@ -381,16 +383,11 @@ try:
     publish(topic, more)
     hotline("ingest", "--until-caught-up", *common)
     _, buckets2, _ = compute(lines + more)
-    hours.clear()
-    for key, fields in buckets2.items():
-        if key.startswith("h:"):
-            t = int(datetime.datetime.strptime(key[2:], "%Y%m%d%H").replace(tzinfo=CST).timestamp())
-            hours[t] = fields
+    hours = hour_buckets(buckets2)  # what expect() sums
     changed = 0
     for name, args, (f, t, p), by, flt, top, mn, words in cases:
         want = expect(t_of(f), t_of(t), t_of(p), by, flt, top, mn, words, urgent=name == "urgent")
-        params = cli_to_params(args)
-        status, got = get(port, "/api/hotspots", params)
+        status, got = get(port, "/api/hotspots", cli_to_params(args))
         check(status == 200, "api after more tickets %s: %d %r" % (name, status, got))
         compare("api after more tickets " + name, got, want, by)
         changed += (got["total"], got["previous_total"]) != before[name]
