@@ -4,9 +4,8 @@
  * only those whose mark moved. */
 #include "store/query_buckets.h"
 
-#include <stdio.h>
-
 #include <hiredis/hiredis.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,6 +131,13 @@ static hl_err_t read_marks(hl_qb_t *qb, const redisReply *t, const char *const *
     return HL_OK;
 }
 
+/* Writes "hl:<tag>:<suffix>" into @p out. @returns its length, 0 when it
+ * does not fit. */
+static size_t hash_key(const redisReply *tag, const char *suffix, char *out, size_t size) {
+    int n = snprintf(out, size, "hl:%.*s:%s", (int)tag->len, tag->str, suffix);
+    return n > 0 && (size_t)n < size ? (size_t)n : 0;
+}
+
 hl_err_t hl_qb_sum(hl_qb_t *qb, const char *topic, const char *const *suffixes, size_t n,
                    int each, hl_strmap_t *out, char *errstr, size_t errstr_size) {
     for (size_t i = 0; i < (each ? n : 1); i++)
@@ -155,21 +161,20 @@ hl_err_t hl_qb_sum(hl_qb_t *qb, const char *topic, const char *const *suffixes, 
     /* read the hashes not kept under their current mark, in one pipeline */
     for (size_t s = 0, i = 0; s < n; s++)
         for (size_t p = 0; p < np; p++, i++) {
-            int kl = snprintf(key, sizeof key, "hl:%.*s:%s", (int)t->element[p]->len,
-                              t->element[p]->str, suffixes[s]);
-            kept[i] = kl > 0 && (size_t)kl < sizeof key && marks[i] &&
-                      marks[i]->type == REDIS_REPLY_STRING &&
-                      hl_bcache_is_kept(qb->bc, key, (size_t)kl, marks[i]->str, marks[i]->len);
+            size_t kl = hash_key(t->element[p], suffixes[s], key, sizeof key);
+            kept[i] = kl && marks[i] && marks[i]->type == REDIS_REPLY_STRING &&
+                      hl_bcache_is_kept(qb->bc, key, kl, marks[i]->str, marks[i]->len);
             if (!kept[i])
                 redisAppendCommand(qb->c, "HGETALL hl:%b:%s", t->element[p]->str,
                                    t->element[p]->len, suffixes[s]);
         }
     for (size_t s = 0, i = 0; s < n; s++) {
         for (size_t p = 0; p < np; p++, i++) {
-            size_t kl = (size_t)snprintf(key, sizeof key, "hl:%.*s:%s", (int)t->element[p]->len,
-                                         t->element[p]->str, suffixes[s]);
-            const char *mark = marks[i] && marks[i]->type == REDIS_REPLY_STRING ? marks[i]->str
-                                                                                  : NULL;
+            size_t kl = hash_key(t->element[p], suffixes[s], key, sizeof key);
+            /* no key (too long: cannot happen with Kafka's topic names) -> not kept */
+            const char *mark = kl && marks[i] && marks[i]->type == REDIS_REPLY_STRING
+                                   ? marks[i]->str
+                                   : NULL;
             size_t mark_len = mark ? marks[i]->len : 0;
             if (kept[i]) {
                 if (!err && !hl_bcache_add_kept(qb->bc, key, kl, mark, mark_len)) {
