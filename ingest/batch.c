@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/kwpack.h"
+#include "common/sbuf.h"
 #include "common/taxonomy.h"
 #include "ingest/rfc3339.h"
 
@@ -67,6 +69,7 @@ void hl_pbatch_reset(hl_pbatch_t *pb, const char *topic, int32_t partition,
     pb->stats_hash = -1;
     pb->q_quarter[0] = '\0';
     hl_strmap_clear(&pb->counters);
+    hl_strmap_clear(&pb->packs);
     hl_strmap_clear(&pb->expires);
     hl_strmap_clear(&pb->quarters);
 }
@@ -82,6 +85,14 @@ void hl_pbatch_free(hl_pbatch_t *pb) {
     free(pb->stored);
     free(pb->by_hash);
     free(pb->hash_start);
+    hl_strmap_free(&pb->packs);
+    free(pb->member_pack);
+    free(pb->pack_members);
+    free(pb->pack_start);
+    free(pb->pack_by_hash);
+    free(pb->pack_hstart);
+    free(pb->pack_stored);
+    free(pb->pack_stored_len);
     hl_strmap_free(&pb->expires);
     hl_strmap_free(&pb->quarters);
     memset(pb, 0, sizeof *pb);
@@ -137,69 +148,165 @@ static int count_in(hl_pbatch_t *pb, int64_t h, const char *field, int64_t delta
     return 0;
 }
 
-/* Groups the counters that changed by hash (a counting sort over the hash
- * ids) and zeroes their stored values. @returns 0, or -1 when out of memory. */
+/* Resizes array @p arr to @p n elements (through void *t, declared by the
+ * caller). @returns 0, or -1 when out of memory (the array is unchanged). */
+#define RESIZE(arr, n) ((t = realloc((arr), (n) * sizeof *(arr))) != NULL ? ((arr) = t, 0) : -1)
+
+/* Counting sort: @p start[k + 1] holds how many items go to group k; @p
+ * group_of(i) (SIZE_MAX: none) places items 0 .. @p n - 1 into @p out, and
+ * start[k] becomes group k's first position. */
+#define COUNTING_SORT(start, ngroups, out, n, group_of)                                  \
+    do {                                                                                 \
+        for (size_t k_ = 0; k_ < (ngroups); k_++)                                        \
+            (start)[k_ + 1] += (start)[k_];                                              \
+        for (size_t i_ = 0; i_ < (n); i_++) {                                            \
+            size_t g_ = (group_of);                                                      \
+            if (g_ != SIZE_MAX)                                                          \
+                (out)[(start)[g_]++] = i_; /* start[g] walks to its successor's start */ \
+        }                                                                                \
+        memmove((start) + 1, (start), (ngroups) * sizeof *(start));                      \
+        (start)[0] = 0;                                                                  \
+    } while (0)
+
+static uint32_t hash_of_key(const char *key) {
+    uint32_t h;
+    memcpy(&h, key, sizeof h);
+    return h;
+}
+
+/* Groups the counters that changed by hash (plain counters) and by pack
+ * (hot words, then the packs by hash), and zeroes the stored values.
+ * @returns 0, or -1 when out of memory. */
 static int group_counters(hl_pbatch_t *pb) {
     size_t nh = pb->hashes.count, nc = pb->counters.count;
+    void *t;
     if (nc > pb->group_cap) {
-        size_t *b = realloc(pb->by_hash, nc * sizeof *b);
-        if (!b)
+        if (RESIZE(pb->by_hash, nc) || RESIZE(pb->stored, nc) || RESIZE(pb->member_pack, nc) ||
+            RESIZE(pb->pack_members, nc))
             return -1;
-        pb->by_hash = b;
-        int64_t *st = realloc(pb->stored, nc * sizeof *st);
-        if (!st)
-            return -1;
-        pb->stored = st;
         pb->group_cap = nc;
     }
     if (nh + 1 > pb->hash_start_cap) {
-        size_t *hs = realloc(pb->hash_start, (nh + 1) * sizeof *hs);
-        if (!hs)
+        if (RESIZE(pb->hash_start, nh + 1) || RESIZE(pb->pack_hstart, nh + 1))
             return -1;
-        pb->hash_start = hs;
         pb->hash_start_cap = nh + 1;
     }
     memset(pb->hash_start, 0, (nh + 1) * sizeof *pb->hash_start);
-    uint32_t h;
+    memset(pb->pack_hstart, 0, (nh + 1) * sizeof *pb->pack_hstart);
+    hl_strmap_clear(&pb->packs);
     for (size_t i = 0; i < nc; i++) {
         const hl_strmap_entry_t *e = &pb->counters.entries[i];
+        const char *key = hl_strmap_key(&pb->counters, e);
+        uint32_t h = hash_of_key(key);
         pb->stored[i] = 0;
-        memcpy(&h, hl_strmap_key(&pb->counters, e), sizeof h);
-        if (e->value)
+        pb->member_pack[i] = 0;
+        if (!e->value)
+            continue;
+        const char *field = key + sizeof h, *tab;
+        size_t fl = e->key_len - sizeof h;
+        if (fl > 3 && memcmp(field, "kw#", 3) == 0 && (tab = memchr(field, '\t', fl))) {
+            int created;
+            hl_strmap_entry_t *k =
+                hl_strmap_get(&pb->packs, key, sizeof h + (size_t)(tab - field), &created);
+            if (!k)
+                return -1;
+            pb->pack_hstart[h + 1] += (size_t)created;
+            k->value++;
+            pb->member_pack[i] = (uint32_t)(k - pb->packs.entries) + 1;
+        } else {
             pb->hash_start[h + 1]++;
+        }
     }
-    for (size_t k = 0; k < nh; k++)
-        pb->hash_start[k + 1] += pb->hash_start[k];
-    /* place each entry; hash_start[h] walks to the end of h's range... */
-    for (size_t i = 0; i < nc; i++) {
-        const hl_strmap_entry_t *e = &pb->counters.entries[i];
-        memcpy(&h, hl_strmap_key(&pb->counters, e), sizeof h);
-        if (e->value)
-            pb->by_hash[pb->hash_start[h]++] = i;
+    COUNTING_SORT(pb->hash_start, nh, pb->by_hash, nc,
+                  pb->counters.entries[i_].value && !pb->member_pack[i_]
+                      ? hash_of_key(hl_strmap_key(&pb->counters, &pb->counters.entries[i_]))
+                      : SIZE_MAX);
+    size_t np = pb->packs.count;
+    if (np + 1 > pb->pack_cap) {
+        if (RESIZE(pb->pack_start, np + 1) || RESIZE(pb->pack_by_hash, np + 1) ||
+            RESIZE(pb->pack_stored, np + 1) || RESIZE(pb->pack_stored_len, np + 1))
+            return -1;
+        pb->pack_cap = np + 1;
     }
-    /* ...so each now holds its successor's start: shift back */
-    memmove(pb->hash_start + 1, pb->hash_start, nh * sizeof *pb->hash_start);
-    pb->hash_start[0] = 0;
+    pb->pack_start[0] = 0;
+    for (size_t k = 0; k < np; k++) {
+        pb->pack_start[k + 1] = (size_t)pb->packs.entries[k].value;
+        pb->pack_stored[k] = SIZE_MAX;
+    }
+    COUNTING_SORT(pb->pack_start, np, pb->pack_members, nc,
+                  pb->member_pack[i_] ? (size_t)pb->member_pack[i_] - 1 : SIZE_MAX);
+    COUNTING_SORT(pb->pack_hstart, nh, pb->pack_by_hash, np,
+                  hash_of_key(hl_strmap_key(&pb->packs, &pb->packs.entries[i_])));
     return 0;
 }
 
 size_t hl_pbatch_nhashes(const hl_pbatch_t *pb) { return pb->hashes.count; }
 
+/* How many plain counters of hash @p h change. */
+static size_t plain_count(const hl_pbatch_t *pb, size_t h) {
+    return pb->hash_start[h + 1] - pb->hash_start[h];
+}
+
 const char *hl_pbatch_hash_key(const hl_pbatch_t *pb, size_t h, size_t *len, size_t *nfields) {
     const hl_strmap_entry_t *e = &pb->hashes.entries[h];
     *len = e->key_len;
-    *nfields = pb->hash_start[h + 1] - pb->hash_start[h];
+    *nfields = plain_count(pb, h) + pb->pack_hstart[h + 1] - pb->pack_hstart[h];
     return hl_strmap_key(&pb->hashes, e);
 }
 
 const char *hl_pbatch_hash_field(const hl_pbatch_t *pb, size_t h, size_t i, size_t *len) {
-    const hl_strmap_entry_t *e = &pb->counters.entries[pb->by_hash[pb->hash_start[h] + i]];
+    const hl_strmap_t *m = &pb->counters;
+    const hl_strmap_entry_t *e;
+    size_t plain = plain_count(pb, h);
+    if (i < plain) {
+        e = &m->entries[pb->by_hash[pb->hash_start[h] + i]];
+    } else {
+        m = &pb->packs;
+        e = &m->entries[pb->pack_by_hash[pb->pack_hstart[h] + i - plain]];
+    }
     *len = e->key_len - sizeof(uint32_t);
-    return hl_strmap_key(&pb->counters, e) + sizeof(uint32_t);
+    return hl_strmap_key(m, e) + sizeof(uint32_t);
 }
 
-void hl_pbatch_set_stored(hl_pbatch_t *pb, size_t h, size_t i, int64_t value) {
-    pb->stored[pb->by_hash[pb->hash_start[h] + i]] = value;
+int hl_pbatch_set_stored(hl_pbatch_t *pb, size_t h, size_t i, const char *value, size_t len,
+                         char *errstr, size_t errstr_size) {
+    size_t plain = plain_count(pb, h), fl;
+    if (i < plain) {
+        int64_t v = 0;
+        int neg = value && len && value[0] == '-';
+        size_t d = (size_t)neg;
+        for (; value && d < len && d < 19 && value[d] >= '0' && value[d] <= '9'; d++)
+            v = v * 10 + (value[d] - '0');
+        if (value && (d == (size_t)neg || d != len)) {
+            const char *f = hl_pbatch_hash_field(pb, h, i, &fl);
+            hl_seterr(errstr, errstr_size, "malformed counter %s %.*s: \"%.*s\"",
+                      hl_strmap_key(&pb->hashes, &pb->hashes.entries[h]), (int)fl, f,
+                      (int)(len < 40 ? len : 40), value);
+            return -1;
+        }
+        pb->stored[pb->by_hash[pb->hash_start[h] + i]] = neg ? -v : v;
+        return 0;
+    }
+    size_t k = pb->pack_by_hash[pb->pack_hstart[h] + i - plain];
+    if (!value)
+        return 0;
+    const char *p = value, *w;
+    size_t wl;
+    int64_t c;
+    int r;
+    while ((r = hl_kwpack_next(&p, value + len, &w, &wl, &c)) > 0)
+        ;
+    if (r < 0) {
+        const char *f = hl_pbatch_hash_field(pb, h, i, &fl);
+        hl_seterr(errstr, errstr_size, "malformed hot words %s %.*s near byte %zu",
+                  hl_strmap_key(&pb->hashes, &pb->hashes.entries[h]), (int)fl, f,
+                  (size_t)(p - value));
+        return -1;
+    }
+    if ((pb->pack_stored[k] = arena_put(pb, value, len)) == SIZE_MAX)
+        return -2;
+    pb->pack_stored_len[k] = len;
+    return 0;
 }
 
 static int stats(hl_pbatch_t *pb, const char *field) {
@@ -439,8 +546,11 @@ static int bucket(hl_pbatch_t *pb, const hl_pending_t *p, const hl_batch_opts_t 
     if (p->flags & HL_FLAG_URGENT)
         snprintf(fields[nf++], sizeof fields[0], "urgent|%s|%s", hl_districts[p->district].code,
                  topic);
-    char kw_field[256] = "kw|"; /* keywords are at most 100 bytes (classify/rules.c) */
+    /* a hot word counts in "kw#<group>\t<keyword>", a member of the packed
+     * field "kw#<group>"; keywords are at most 100 bytes (classify/rules.c) */
+    char kw_field[256] = "kw#";
     for (int k = 0; k < 2; k++) {
+        const unsigned groups = k ? HL_KWPACK_DAY_GROUPS : HL_KWPACK_HOUR_GROUPS;
         hl_strmap_entry_t *e = hl_strmap_get(&pb->expires, keys[k], strlen(keys[k]), NULL);
         if (!e)
             return -1;
@@ -452,8 +562,10 @@ static int bucket(hl_pbatch_t *pb, const hl_pending_t *p, const hl_batch_opts_t 
         const char *kw = pb->arena + p->kw_off;
         for (size_t i = 0; i < p->kw_count; i++) {
             size_t len = strlen(kw);
-            if (len + 4 <= sizeof kw_field) {
-                memcpy(kw_field + 3, kw, len + 1);
+            if (len + 8 <= sizeof kw_field) {
+                size_t at = 3 + hl_fmt_u64(kw_field + 3, hl_kwpack_group(kw, len, groups));
+                kw_field[at] = '\t';
+                memcpy(kw_field + at + 1, kw, len + 1);
                 r |= count_in(pb, h, kw_field, 1);
             }
             kw += len + 1;
@@ -556,17 +668,60 @@ int hl_pbatch_add_alert(hl_pbatch_t *pb, const char *json) {
     return 0;
 }
 
+/* Writes the new value of pack @p k (its stored value with its members'
+ * deltas) into @p out. @returns 0, or -1 when out of memory. */
+static int pack_value(const hl_pbatch_t *pb, size_t k, hl_kwpack_delta_t **d, size_t *dcap,
+                      hl_sbuf_t *out) {
+    size_t first = pb->pack_start[k], n = pb->pack_start[k + 1] - first;
+    if (n > *dcap) {
+        hl_kwpack_delta_t *g = realloc(*d, n * sizeof *g);
+        if (!g)
+            return -1;
+        *d = g;
+        *dcap = n;
+    }
+    for (size_t m = 0; m < n; m++) {
+        const hl_strmap_entry_t *e = &pb->counters.entries[pb->pack_members[first + m]];
+        const char *field = hl_strmap_key(&pb->counters, e) + sizeof(uint32_t);
+        const char *tab = memchr(field, '\t', e->key_len - sizeof(uint32_t));
+        (*d)[m].word = tab + 1;
+        (*d)[m].len = e->key_len - sizeof(uint32_t) - (size_t)(tab + 1 - field);
+        (*d)[m].delta = e->value;
+    }
+    out->len = 0;
+    int stored = pb->pack_stored[k] != SIZE_MAX;
+    /* the stored value was checked by hl_pbatch_set_stored(): only memory can fail */
+    return hl_kwpack_merge(stored ? pb->arena + pb->pack_stored[k] : NULL,
+                           stored ? pb->pack_stored_len[k] : 0, *d, n, out) ? -1 : 0;
+}
+
 int hl_pbatch_ops(hl_pbatch_t *pb, hl_op_fn fn, void *opaque) {
-    for (size_t h = 0; h < pb->hashes.count; h++) {
-        size_t kl, nf;
+    hl_kwpack_delta_t *deltas = NULL;
+    size_t dcap = 0;
+    hl_sbuf_t value = {0};
+    int rc = 0;
+    for (size_t h = 0; h < pb->hashes.count && !rc; h++) {
+        size_t kl, nf, plain = plain_count(pb, h);
         const char *k = hl_pbatch_hash_key(pb, h, &kl, &nf);
-        for (size_t i = 0; i < nf; i++) {
-            size_t c = pb->by_hash[pb->hash_start[h] + i], fl;
+        for (size_t i = 0; i < nf && !rc; i++) {
+            size_t fl;
             const char *f = hl_pbatch_hash_field(pb, h, i, &fl);
-            if (fn(opaque, HL_OP_HSET, k, kl, f, fl, pb->stored[c] + pb->counters.entries[c].value))
-                return -1;
+            if (i < plain) {
+                size_t c = pb->by_hash[pb->hash_start[h] + i];
+                rc = fn(opaque, HL_OP_HSET, k, kl, f, fl, NULL, 0,
+                        pb->stored[c] + pb->counters.entries[c].value);
+            } else {
+                size_t pk = pb->pack_by_hash[pb->pack_hstart[h] + i - plain];
+                rc = pack_value(pb, pk, &deltas, &dcap, &value) ||
+                     fn(opaque, HL_OP_HSET_TEXT, k, kl, f, fl, value.len ? value.p : "",
+                        value.len, 0);
+            }
         }
     }
+    free(deltas);
+    hl_sbuf_free(&value);
+    if (rc)
+        return -1;
     char key[256], packed[HL_PARK_MAX + 200];
     for (size_t i = 0; i < pb->tickets.count; i++) {
         const hl_strmap_entry_t *e = &pb->tickets.entries[i];
@@ -575,30 +730,31 @@ int hl_pbatch_ops(hl_pbatch_t *pb, hl_op_fn fn, void *opaque) {
             continue;
         size_t kl = hl_key_ticket(pb->tag, hl_strmap_key(&pb->tickets, e), e->key_len, key, sizeof key);
         size_t pl = hl_ticket_pack(&s->t, packed, sizeof packed);
-        if (!kl || !pl || fn(opaque, HL_OP_SET, key, kl, packed, pl, 0))
+        if (!kl || !pl || fn(opaque, HL_OP_SET, key, kl, packed, pl, NULL, 0, 0))
             return -1;
     }
     size_t prefix = strlen("hl:") + strlen(pb->tag) + 1; /* "hl:{T:P}:" */
     for (size_t i = 0; i < pb->expires.count; i++) { /* the buckets */
         const hl_strmap_entry_t *e = &pb->expires.entries[i];
         const char *bucket = hl_strmap_key(&pb->expires, e);
-        if (fn(opaque, HL_OP_EXPIRE, bucket, e->key_len, "", 0, e->value))
+        if (fn(opaque, HL_OP_EXPIRE, bucket, e->key_len, "", 0, NULL, 0, e->value))
             return -1;
         int kl = snprintf(key, sizeof key, "hl:%s:v:%s", pb->tag, bucket + prefix);
         if (kl < 0 || (size_t)kl >= sizeof key ||
-            fn(opaque, HL_OP_MARK, key, (size_t)kl, "", 0, e->value))
+            fn(opaque, HL_OP_MARK, key, (size_t)kl, "", 0, NULL, 0, e->value))
             return -1;
     }
     snprintf(key, sizeof key, "hl:%s:alerts", pb->tag);
     for (size_t i = 0; i < pb->nalerts; i++) {
         const char *a = pb->arena + pb->alerts_off[i];
-        if (fn(opaque, HL_OP_LPUSH, key, strlen(key), a, strlen(a), 10000))
+        if (fn(opaque, HL_OP_LPUSH, key, strlen(key), a, strlen(a), NULL, 0, 10000))
             return -1;
     }
     snprintf(key, sizeof key, "hl:%s:quarters", pb->tag);
     for (size_t i = 0; i < pb->quarters.count; i++) {
         const hl_strmap_entry_t *e = &pb->quarters.entries[i];
-        if (fn(opaque, HL_OP_SADD, key, strlen(key), hl_strmap_key(&pb->quarters, e), e->key_len, 0))
+        if (fn(opaque, HL_OP_SADD, key, strlen(key), hl_strmap_key(&pb->quarters, e), e->key_len,
+               NULL, 0, 0))
             return -1;
     }
     return 0;

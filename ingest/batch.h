@@ -51,6 +51,18 @@ typedef struct hl_pbatch_s {
     int64_t stats_hash;     /* id of the stats hash; -1: not known yet */
     char q_quarter[8];      /* the quarter whose hash id is q_hash ("" none) */
     int64_t q_hash;
+    /* hot words: counter "kw#<g>\t<keyword>" is a member of the packed field
+     * "kw#<g>" of its hash (common/kwpack.h); packs are listed after a
+     * hash's plain counters */
+    hl_strmap_t packs;      /* 4-byte hash id + "kw#<g>" -> member count; entry index = pack id */
+    uint32_t *member_pack;  /* per counters entry: its pack id + 1, 0 for a plain counter */
+    size_t *pack_members;   /* members grouped by pack: pack k's at [pack_start[k], [k + 1]) */
+    size_t *pack_start;
+    size_t *pack_by_hash;   /* pack ids grouped by hash: hash h's at [pack_hstart[h], [h + 1]) */
+    size_t *pack_hstart;
+    size_t *pack_stored;    /* per pack: arena offset of the stored value; SIZE_MAX none */
+    size_t *pack_stored_len;
+    size_t pack_cap;
     hl_strmap_t expires;    /* bucket key -> TTL seconds */
     hl_strmap_t quarters;   /* quarters that received tickets in this batch */
     size_t *alerts_off;     /* alerts (JSON in the arena) written with the batch */
@@ -136,12 +148,18 @@ size_t hl_pbatch_nhashes(const hl_pbatch_t *pb);
 const char *hl_pbatch_hash_key(const hl_pbatch_t *pb, size_t h, size_t *len, size_t *nfields);
 /* @returns field @p i (0 .. nfields - 1) of hash @p h. */
 const char *hl_pbatch_hash_field(const hl_pbatch_t *pb, size_t h, size_t i, size_t *len);
-/* Records the value Redis holds for field @p i of hash @p h (0 when absent). */
-void hl_pbatch_set_stored(hl_pbatch_t *pb, size_t h, size_t i, int64_t value);
+/* Records the value Redis holds for field @p i of hash @p h: its text
+ * (copied), NULL when absent. A counter holds a decimal integer; a packed
+ * field (hot words) a common/kwpack.h value.
+ * @returns 0, -1 when the value is malformed (@p errstr says which), -2
+ * when out of memory. */
+int hl_pbatch_set_stored(hl_pbatch_t *pb, size_t h, size_t i, const char *value, size_t len,
+                         char *errstr, size_t errstr_size);
 
 /* One write of the transaction. */
 typedef enum hl_op_type_e {
     HL_OP_HSET = 'h', /* a counter's new value: stored + the batch's delta */
+    HL_OP_HSET_TEXT = 'p', /* a packed field's new value (common/kwpack.h) */
     HL_OP_SET = 's', HL_OP_EXPIRE = 'x', HL_OP_SADD = 'a',
     HL_OP_LPUSH = 'l', /* and trim the list to its newest 10,000 */
     HL_OP_MARK = 'm'   /* a bucket's change mark: SET key <a value unique to
@@ -149,10 +167,12 @@ typedef enum hl_op_type_e {
 } hl_op_type_t;
 
 /* Lists the writes after hl_pbatch_apply() (and hl_pbatch_set_stored()):
- * @p fn gets (type, key, field or value, integer argument); the HSETs of one
- * hash come one after another; strings are borrowed for the call only. */
+ * @p fn gets (type, key, field or value, text value of HL_OP_HSET_TEXT,
+ * integer argument); the HSETs of one hash come one after another; strings
+ * are borrowed for the call only. */
 typedef int (*hl_op_fn)(void *opaque, hl_op_type_t type, const char *key, size_t key_len,
-                        const char *arg, size_t arg_len, int64_t n);
+                        const char *arg, size_t arg_len, const char *value, size_t value_len,
+                        int64_t n);
 int hl_pbatch_ops(hl_pbatch_t *pb, hl_op_fn fn, void *opaque);
 
 /* Writes the Redis key of a ticket / the offset into @p out.

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/kwpack.h"
+
 #define MARK_MAX 64
 
 typedef struct kept_s {
@@ -172,15 +174,8 @@ hl_err_t hl_bcache_read_begin(hl_bcache_t *bc, const char *key, size_t key_len, 
     return HL_OK;
 }
 
-hl_err_t hl_bcache_read_field(hl_bcache_t *bc, const char *field, size_t field_len,
-                              const char *value, size_t value_len) {
-    int64_t v = 0;
-    size_t i = 0;
-    int neg = value_len > 0 && value[0] == '-';
-    for (i = neg; i < value_len && value[i] >= '0' && value[i] <= '9'; i++)
-        v = v * 10 + (value[i] - '0');
-    if (neg)
-        v = -v;
+/* Adds @p v to field @p field of the sum, and of the hash being kept. */
+static hl_err_t read_count(hl_bcache_t *bc, const char *field, size_t field_len, int64_t v) {
     hl_strmap_entry_t *e = hl_strmap_get(&bc->names, field, field_len, NULL);
     if (!e || grow_sum(bc))
         return HL_ERR_NOMEM;
@@ -207,6 +202,31 @@ hl_err_t hl_bcache_read_field(hl_bcache_t *bc, const char *field, size_t field_l
     k->ids[k->n] = id;
     k->values[k->n++] = v;
     return HL_OK;
+}
+
+hl_err_t hl_bcache_read_field(hl_bcache_t *bc, const char *field, size_t field_len,
+                              const char *value, size_t value_len) {
+    if (field_len > 3 && memcmp(field, "kw#", 3) == 0) { /* packed hot words */
+        char kw[256] = "kw|";
+        const char *p = value, *w;
+        size_t wl;
+        int64_t c;
+        int r;
+        while ((r = hl_kwpack_next(&p, value + value_len, &w, &wl, &c)) > 0) {
+            if (wl + 3 > sizeof kw)
+                return HL_ERR_INVALID; /* cannot happen: keywords are at most 100 bytes */
+            memcpy(kw + 3, w, wl);
+            hl_err_t err = read_count(bc, kw, wl + 3, c);
+            if (err)
+                return err;
+        }
+        return r < 0 ? HL_ERR_INVALID : HL_OK;
+    }
+    int64_t v = 0;
+    int neg = value_len > 0 && value[0] == '-';
+    for (size_t i = (size_t)neg; i < value_len && value[i] >= '0' && value[i] <= '9'; i++)
+        v = v * 10 + (value[i] - '0');
+    return read_count(bc, field, field_len, neg ? -v : v);
 }
 
 hl_err_t hl_bcache_read_end(hl_bcache_t *bc) {

@@ -45,9 +45,11 @@ int hl_bcache_add_kept(hl_bcache_t *bc, const char *key, size_t key_len, const c
  * then hl_bcache_read_field() per field, then hl_bcache_read_end(). With a
  * @p mark (NULL: the hash has none, e.g. written before marks existed) the
  * hash is kept under it, replacing what was kept for @p key. A field's
- * value is its decimal text (anything else counts 0, as Redis readers did).
- * Strings are copied. @returns HL_OK or HL_ERR_NOMEM (the sum is then
- * incomplete: start the query again). */
+ * value is its decimal text (anything else counts 0, as Redis readers did);
+ * a packed hot-words field "kw#<g>" (common/kwpack.h) is read as the
+ * fields "kw|<keyword>" it holds. Strings are copied. @returns HL_OK,
+ * HL_ERR_INVALID for a malformed packed field, or HL_ERR_NOMEM (the sum is
+ * then incomplete: start the query again). */
 hl_err_t hl_bcache_read_begin(hl_bcache_t *bc, const char *key, size_t key_len, const char *mark,
                               size_t mark_len);
 hl_err_t hl_bcache_read_field(hl_bcache_t *bc, const char *field, size_t field_len,

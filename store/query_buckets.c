@@ -191,8 +191,11 @@ hl_err_t hl_qb_sum(hl_qb_t *qb, const char *topic, const char *const *suffixes, 
             if (!err)
                 err = hl_bcache_read_begin(qb->bc, key, kl, mark, mark_len);
             for (size_t k = 0; !err && k + 1 < r->elements; k += 2)
-                err = hl_bcache_read_field(qb->bc, r->element[k]->str, r->element[k]->len,
-                                           r->element[k + 1]->str, r->element[k + 1]->len);
+                if ((err = hl_bcache_read_field(qb->bc, r->element[k]->str, r->element[k]->len,
+                                                r->element[k + 1]->str, r->element[k + 1]->len)) ==
+                    HL_ERR_INVALID)
+                    hl_seterr(errstr, errstr_size, "malformed hot words in %s %s", key,
+                              r->element[k]->str);
             if (!err)
                 err = hl_bcache_read_end(qb->bc);
             freeReplyObject(r);

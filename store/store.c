@@ -367,7 +367,7 @@ hl_err_t hl_store_load_counters(hl_store_t *st, hl_pbatch_t *const *pbs, size_t 
     for (size_t i = 0; i < n; i++)
         for (size_t h = 0; h < hl_pbatch_nhashes(pbs[i]); h++) {
             size_t kl, nf;
-            const char *key = hl_pbatch_hash_key(pbs[i], h, &kl, &nf);
+            hl_pbatch_hash_key(pbs[i], h, &kl, &nf);
             if (!nf)
                 continue;
             redisReply *rep = NULL;
@@ -379,19 +379,17 @@ hl_err_t hl_store_load_counters(hl_store_t *st, hl_pbatch_t *const *pbs, size_t 
             }
             for (size_t f = 0; f < nf && !err; f++) {
                 const redisReply *v = rep->element[f];
-                char *end = NULL;
-                long long stored = v->type == REDIS_REPLY_STRING ? strtoll(v->str, &end, 10) : 0;
-                if (v->type == REDIS_REPLY_STRING && (end == v->str || *end)) {
-                    size_t fl;
-                    const char *field = hl_pbatch_hash_field(pbs[i], h, f, &fl);
-                    hl_seterr(errstr, errstr_size, "malformed counter %.*s %.*s: \"%.40s\"",
-                              (int)kl, key, (int)fl, field, v->str);
-                    err = HL_ERR_INVALID;
-                } else if (v->type != REDIS_REPLY_STRING && v->type != REDIS_REPLY_NIL) {
+                if (v->type != REDIS_REPLY_STRING && v->type != REDIS_REPLY_NIL) {
                     err = fail(st, errstr, errstr_size, "HMGET counters", v);
-                } else {
-                    hl_pbatch_set_stored(pbs[i], h, f, stored);
+                    break;
                 }
+                int r = v->type == REDIS_REPLY_STRING
+                            ? hl_pbatch_set_stored(pbs[i], h, f, v->str, v->len, errstr, errstr_size)
+                            : hl_pbatch_set_stored(pbs[i], h, f, NULL, 0, errstr, errstr_size);
+                if (r == -2)
+                    hl_seterr(errstr, errstr_size, "out of memory");
+                if (r)
+                    err = r == -2 ? HL_ERR_NOMEM : HL_ERR_INVALID;
             }
             freeReplyObject(rep);
             if (err)
@@ -426,8 +424,11 @@ static void send_gathered(txn_t *tx) {
 /* Adds a write to the gathered command, sending the one before when it
  * cannot take it. */
 static void gather(txn_t *tx, hl_op_type_t type, const char *key, size_t key_len,
-                   const char *arg, size_t arg_len, int64_t num) {
+                   const char *arg, size_t arg_len, const char *value, size_t value_len,
+                   int64_t num) {
     resp_t *g = &tx->gathered;
+    if (type == HL_OP_HSET_TEXT) /* the same HSET */
+        type = HL_OP_HSET;
     int same = g->nargs && tx->type == type &&
                (type == HL_OP_SET || (tx->key_len == key_len && memcmp(tx->key, key, key_len) == 0));
     if (!same) {
@@ -449,6 +450,9 @@ static void gather(txn_t *tx, hl_op_type_t type, const char *key, size_t key_len
     if (type == HL_OP_SET) {
         resp_arg(g, key, key_len);
         resp_arg(g, arg, arg_len);
+    } else if (value) {
+        resp_arg(g, arg, arg_len);
+        resp_arg(g, value, value_len);
     } else {
         resp_arg(g, arg, arg_len);
         resp_arg_int(g, num);
@@ -457,10 +461,11 @@ static void gather(txn_t *tx, hl_op_type_t type, const char *key, size_t key_len
 
 /* Queues one write inside MULTI. */
 static int queue_op(void *opaque, hl_op_type_t type, const char *key, size_t key_len,
-                    const char *arg, size_t arg_len, int64_t num) {
+                    const char *arg, size_t arg_len, const char *value, size_t value_len,
+                    int64_t num) {
     txn_t *tx = opaque;
-    if (type == HL_OP_HSET || type == HL_OP_SET) {
-        gather(tx, type, key, key_len, arg, arg_len, num);
+    if (type == HL_OP_HSET || type == HL_OP_HSET_TEXT || type == HL_OP_SET) {
+        gather(tx, type, key, key_len, arg, arg_len, value, value_len, num);
         return tx->failed ? -1 : 0;
     }
     send_gathered(tx);

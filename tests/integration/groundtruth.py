@@ -170,7 +170,7 @@ def redis_state(r, topic):
     quarters, buckets, stats = {}, {}, {}
     keys = r.scan("hl:{%s:*}:*" % topic)
     want = [k for k in keys if b"}:q:" in k or b"}:h:" in k or b"}:d:" in k or k.endswith(b"}:stats")]
-    for key, fields in r.hgetall_many(want).items():
+    for key, fields in r.hgetall_many(want, raw=True).items():
         kind = key.split(b"}:", 1)[1].decode()
         if kind.startswith("q:"):
             target = quarters.setdefault(kind[2:], {})
@@ -182,9 +182,24 @@ def redis_state(r, topic):
             f = f.decode()
             if kind.startswith("q:") and f.startswith("table|"):
                 continue
-            if v:
-                target[f] = target.get(f, 0) + v
+            for f, v in unpack(f, v):
+                if v:
+                    target[f] = target.get(f, 0) + v
     return quarters, buckets, stats
+
+
+def unpack(field, value):
+    """A bucket's packed hot words "kw#<g>" (common/kwpack.h) as the fields
+    "kw|<keyword>" they hold; any other field as itself."""
+    if not field.startswith("kw#"):
+        return [(field, int(value))]
+    out, prev = [], None
+    for line in value.decode().split("\n")[:-1]:
+        word, count = line.split("\t")
+        assert prev is None or word.encode() > prev.encode(), "hot words not sorted: %r" % line
+        prev = word
+        out.append(("kw|" + word, int(count)))
+    return out
 
 
 def diff(name, want, got, limit=10):

@@ -123,12 +123,13 @@ class Redis:
             if cursor == b"0":
                 return keys
 
-    def hgetall_many(self, keys):
+    def hgetall_many(self, keys, raw=False):
+        """{key: {field: value}}, values as integers (@raw: as bytes)."""
         out = {}
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
             for k, flat in zip(chunk, self.pipeline([("HGETALL", k) for k in chunk])):
-                out[k] = {flat[j]: int(flat[j + 1]) for j in range(0, len(flat), 2)}
+                out[k] = {flat[j]: flat[j + 1] if raw else int(flat[j + 1]) for j in range(0, len(flat), 2)}
         return out
 
 

@@ -551,6 +551,19 @@ static int test_bucket_cache(void) {
     TEST_ASSERT(!hl_bcache_is_kept(bc, "hl:{t:0}:d:1", 12, "m1", 2) &&
                     hl_bcache_is_kept(bc, "hl:{t:0}:d:1", 12, "m2", 2),
                 "kept under the new mark only");
+    /* packed hot words are read as the plain fields they hold, and summed
+     * with plain ones (buckets written before packing) */
+    const char *packed[] = {"kw#3=拖欠\t2\n罚款\t1\n", "kw|拖欠=1"};
+    hl_bcache_begin(bc);
+    fails += read_hash(bc, "hl:{t:0}:d:2", "m3", packed, 2);
+    hl_strmap_clear(&out);
+    TEST_ASSERT(hl_bcache_emit(bc, &out) == HL_OK, "emit");
+    TEST_ASSERT(sum_of(&out, "kw|拖欠") == 3 && sum_of(&out, "kw|罚款") == 1 && out.count == 2,
+                "packed: %lld %zu", (long long)sum_of(&out, "kw|拖欠"), out.count);
+    hl_bcache_begin(bc);
+    TEST_ASSERT(hl_bcache_read_begin(bc, "hl:{t:0}:d:3", 12, NULL, 0) == HL_OK &&
+                    hl_bcache_read_field(bc, "kw#1", 4, "拖欠 2\n", 8) == HL_ERR_INVALID,
+                "a malformed packed field is an error");
     /* an unfinished sum (an error half way) is dropped by the next begin */
     TEST_ASSERT(hl_bcache_add_kept(bc, "hl:{t:0}:d:1", 12, "m2", 2) == 1, "add");
     hl_bcache_begin(bc);

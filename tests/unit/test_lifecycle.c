@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/kwpack.h"
 #include "common/taxonomy.h"
 #include "ingest/batch.h"
 #include "ingest/lifecycle.h"
@@ -140,10 +141,14 @@ typedef struct ops_s {
 } ops_t;
 
 static int collect(void *opaque, hl_op_type_t type, const char *key, size_t key_len,
-                   const char *arg, size_t arg_len, int64_t n) {
+                   const char *arg, size_t arg_len, const char *value, size_t value_len,
+                   int64_t n) {
     ops_t *o = opaque;
-    int w = snprintf(o->text + o->len, sizeof o->text - o->len, "%c %.*s %.*s %lld\n", (char)type,
-                     (int)key_len, key, (int)arg_len, arg, (long long)n);
+    int w = value ? snprintf(o->text + o->len, sizeof o->text - o->len, "%c %.*s %.*s [%.*s]\n",
+                             (char)type, (int)key_len, key, (int)arg_len, arg, (int)value_len,
+                             value)
+                  : snprintf(o->text + o->len, sizeof o->text - o->len, "%c %.*s %.*s %lld\n",
+                             (char)type, (int)key_len, key, (int)arg_len, arg, (long long)n);
     if (w > 0)
         o->len += (size_t)w;
     return 0;
@@ -315,9 +320,9 @@ static int test_batch_counters_add_to_stored(void) {
             if (q && fl == 22 && memcmp(f, "dept|received|APPROVAL", 22) == 0)
                 listed_zero++;
             if (q && fl == 13 && memcmp(f, "all|received|", 13) == 0)
-                hl_pbatch_set_stored(&pb, h, i, 100);
+                hl_pbatch_set_stored(&pb, h, i, "100", 3, NULL, 0);
             if (strstr(key, ":d:20230215") && fl == 18 && memcmp(f, "dt|JK|GOV.APPROVAL", 18) == 0)
-                hl_pbatch_set_stored(&pb, h, i, 7);
+                hl_pbatch_set_stored(&pb, h, i, "7", 1, NULL, 0);
         }
     }
     TEST_ASSERT(listed_zero == 0, "a net-zero counter is read and written");
@@ -350,11 +355,105 @@ static int test_batch_counters_add_to_stored(void) {
     return fails;
 }
 
+/* Packed hot words: merged in keyword-byte order, zero counts left out,
+ * malformed or unsorted stored values refused; the group is stable. */
+static int test_kwpack_merge(void) {
+    int fails = 0;
+    hl_sbuf_t out = {0};
+    hl_kwpack_delta_t d[] = {{"拖欠", 6, 2}, {"a", 1, 1}, {"罚款", 6, -1}, {"zz", 2, 5}};
+    const char *stored = "a\t4\n罚款\t1\n催款\t7\n";
+    /* "催款" sorts before "罚款" by bytes: this stored value is not sorted */
+    TEST_ASSERT(hl_kwpack_merge(stored, strlen(stored), d, 4, &out) == -1, "unsorted accepted");
+    out.len = 0;
+    stored = "a\t4\n催款\t7\n罚款\t1\n";
+    TEST_ASSERT(hl_kwpack_merge(stored, strlen(stored), d, 4, &out) == 0, "merge");
+    TEST_ASSERT(out.len == strlen("a\t5\nzz\t5\n催款\t7\n拖欠\t2\n") &&
+                    memcmp(out.p, "a\t5\nzz\t5\n催款\t7\n拖欠\t2\n", out.len) == 0,
+                "merged \"%.*s\"", (int)out.len, out.p);
+    out.len = 0;
+    hl_kwpack_delta_t one = {"新词", 6, 1};
+    TEST_ASSERT(hl_kwpack_merge(NULL, 0, &one, 1, &out) == 0 && out.len == 9 &&
+                    memcmp(out.p, "新词\t1\n", 9) == 0,
+                "nothing stored");
+    const char *bad[] = {"a\t1", "a1\n", "\t1\n", "a\t\n", "a\tx\n", "a\t1\na\t2\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        out.len = 0;
+        TEST_ASSERT(hl_kwpack_merge(bad[i], strlen(bad[i]), &one, 1, &out) == -1,
+                    "malformed %zu accepted", i);
+    }
+    TEST_ASSERT(hl_kwpack_group("a", 1, 16) == (2166136261u ^ 'a') * 16777619u % 16, "FNV-1a");
+    hl_sbuf_free(&out);
+    return fails;
+}
+
+/* A created ticket's keywords count in packed fields of its hour and day
+ * buckets: read and written as whole values, merged with what is stored. */
+static int test_batch_hot_words_packed(void) {
+    int fails = 0;
+    hl_pbatch_t pb = {0};
+    hl_pbatch_reset(&pb, "tickets", 0, 0);
+    hl_rule_t rules[2] = {{.keyword = "拖欠"}, {.keyword = "工资"}};
+    hl_match_t matches[2] = {{.rule = &rules[0]}, {.rule = &rules[1]}};
+    hl_result_t res = {0};
+    res.topic = 12;
+    res.dept = 1;
+    res.matches = matches;
+    res.nmatches = 2;
+    hl_event_t c = {0};
+    c.type = HL_EV_CREATED;
+    c.id.ptr = "K";
+    c.id.len = 1;
+    c.ts = 1676424660; /* 2023-02-15 09:31 CST */
+    c.appeal = HL_AP_COMPLAINT;
+    TEST_ASSERT(hl_pbatch_add(&pb, 0, &c, &res, NULL, 0, "{}", 2) == 0, "add");
+    TEST_ASSERT(hl_pbatch_set_state(&pb, "K", 1, NULL, 0) == 0, "state");
+    hl_batch_opts_t opts = {5 * 86400, 3600, 86400, NULL};
+    TEST_ASSERT(hl_pbatch_apply(&pb, &opts, NULL) == 0, "apply");
+    char day_field[16], hour_field[16];
+    snprintf(day_field, sizeof day_field, "kw#%u", hl_kwpack_group("拖欠", 6, HL_KWPACK_DAY_GROUPS));
+    snprintf(hour_field, sizeof hour_field, "kw#%u",
+             hl_kwpack_group("工资", 6, HL_KWPACK_HOUR_GROUPS));
+    int day_seen = 0, hour_seen = 0;
+    char err[256] = "";
+    for (size_t h = 0; h < hl_pbatch_nhashes(&pb); h++) {
+        size_t kl, nf, fl;
+        const char *key = hl_pbatch_hash_key(&pb, h, &kl, &nf);
+        for (size_t i = 0; i < nf; i++) {
+            const char *f = hl_pbatch_hash_field(&pb, h, i, &fl);
+            TEST_ASSERT(fl < 3 || memcmp(f, "kw|", 3) != 0, "a plain hot-word field: %.*s",
+                        (int)fl, f);
+            if (strstr(key, ":d:") && fl == strlen(day_field) && memcmp(f, day_field, fl) == 0) {
+                day_seen++;
+                TEST_ASSERT(hl_pbatch_set_stored(&pb, h, i, "x\t1", 3, err, sizeof err) == -1 &&
+                                strstr(err, "malformed hot words"),
+                            "malformed stored value: %s", err);
+                TEST_ASSERT(hl_pbatch_set_stored(&pb, h, i, "拖欠\t40\n", 10, err, sizeof err) == 0,
+                            "stored: %s", err);
+            }
+            if (strstr(key, ":h:") && fl == strlen(hour_field) && memcmp(f, hour_field, fl) == 0)
+                hour_seen++;
+        }
+    }
+    TEST_ASSERT(day_seen == 1 && hour_seen == 1, "packed fields listed %d %d", day_seen, hour_seen);
+    ops_t o = {{0}, 0};
+    TEST_ASSERT(hl_pbatch_ops(&pb, collect, &o) == 0, "ops");
+    char line[128];
+    snprintf(line, sizeof line, "p hl:{tickets:0}:d:20230215 %s [拖欠\t41\n", day_field);
+    TEST_ASSERT(has_op(&o, line), "stored 40 + 1, missing \"%s\" in:\n%s", line, o.text);
+    snprintf(line, sizeof line, "工资\t1\n");
+    TEST_ASSERT(has_op(&o, line), "工资 counted once per bucket");
+    TEST_ASSERT(!has_op(&o, "kw|"), "a plain hot-word field written");
+    hl_pbatch_free(&pb);
+    return fails;
+}
+
 const hl_unit_test_t hl_unit_tests_lifecycle[] = {
     {"lifecycle_every_event_every_state", test_lifecycle_every_event_every_state},
     {"ticket_pack_roundtrip", test_ticket_pack_roundtrip},
     {"batch_aggregates", test_batch_aggregates},
     {"batch_park_names", test_batch_park_names},
     {"batch_counters_add_to_stored", test_batch_counters_add_to_stored},
+    {"kwpack_merge", test_kwpack_merge},
+    {"batch_hot_words_packed", test_batch_hot_words_packed},
     {NULL, NULL},
 };
