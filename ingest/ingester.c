@@ -8,9 +8,11 @@
  * restarts from the stored offsets, so every event's effect lands once.
  * A batch's transaction is sent without waiting for its answer, which is read
  * (settle) before anything depends on it: the next batch, a report, a
- * rebalance or the exit. */
+ * rebalance or the exit. The lifecycle runs over the partitions' batches on
+ * two threads (apply_batches); everything else runs on the polling thread. */
 #include "ingest/ingester.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,19 @@ typedef struct alert_cand_s {
     size_t first_query; /* index of its first hl_zquery_t */
 } alert_cand_t;
 
+/* One thread of the apply step: its share of the partitions' batches, and
+ * what hl_pbatch_apply() reports through the observer (@p ap is its opaque). */
+typedef struct applier_s {
+    struct hl_ingester_s *ing;
+    hl_pbatch_t **pbs;      /* its share, borrowed */
+    size_t n;
+    hl_pbatch_t *applying;  /* the partition batch hl_pbatch_apply() is on */
+    alert_cand_t *cands;    /* new tickets that may raise alerts, in event order */
+    size_t ncands, cands_cap;
+    uint64_t deadlettered;
+    int failed;             /* out of memory or a message not queued: recover */
+} applier_t;
+
 typedef struct part_s {
     int assigned;
     int64_t max_ts;       /* latest event time seen on the partition */
@@ -77,9 +92,10 @@ struct hl_ingester_s {
     char emitted[8];                 /* latest quarter known to be emitted */
     int64_t lag;
     uint64_t alert_key[2];
-    hl_pbatch_t *applying;  /* the partition batch hl_pbatch_apply() is on */
-    alert_cand_t *cands;
-    size_t ncands, cands_cap;
+    /* the apply step runs on two threads, each over a share of the
+     * partitions' batches (apply_batches()); appliers[0]'s candidates are
+     * the batch's, appliers[1]'s appended to them after the join */
+    struct applier_s *appliers;
     /* statistics interval */
     int64_t stats_at_ms;
     uint64_t stats_messages;
@@ -174,7 +190,8 @@ hl_ingester_t *hl_ingester_new(const hl_conf_t *conf, hl_classifier_t *clf, char
     ing->parser = hl_event_parser_new();
     hl_redis_opts_t so = hl_redis_opts_from_conf(conf);
     ing->store = hl_store_new(&so);
-    if (!ing->parser || !ing->store) {
+    ing->appliers = calloc(2, sizeof *ing->appliers);
+    if (!ing->parser || !ing->store || !ing->appliers) {
         hl_seterr(errstr, errstr_size, "out of memory");
         goto fail;
     }
@@ -208,44 +225,62 @@ fail:
     return NULL;
 }
 
+/* Queues a dead letter. @returns 0, or -1 when it could not be queued
+ * (logged; the batch must not commit, it is retried). Thread safe. */
+static int send_deadletter(const hl_ingester_t *ing, const char *key, size_t key_len,
+                           const char *payload, size_t len, hl_reject_t reason,
+                           const char *message, int32_t partition, int64_t offset) {
+    char err[HL_ERRSTR_SIZE];
+    if (hl_kafka_deadletter(ing->kafka, ing->conf->topic_deadletter, key, key_len, payload, len,
+                            hl_reject_code(reason), message, partition, offset, err, sizeof err)) {
+        hl_log("WARN", "dead letter of partition %d offset %lld (%s, %zu bytes) not queued: %s",
+               (int)partition, (long long)offset, hl_reject_code(reason), len, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* A message the decoder rejected (polling thread). */
 static void deadletter(hl_ingester_t *ing, const char *key, size_t key_len, const char *payload,
                        size_t len, hl_reject_t reason, const char *message, int32_t partition,
                        int64_t offset) {
-    char err[HL_ERRSTR_SIZE];
     ing->totals.deadlettered++;
-    if (hl_kafka_deadletter(ing->kafka, ing->conf->topic_deadletter, key, key_len, payload, len,
-                            hl_reject_code(reason), message, partition, offset, err, sizeof err)) {
-        /* not delivered: the batch must not commit (it is retried) */
-        hl_log("WARN", "dead letter of partition %d offset %lld (%s, %zu bytes) not queued: %s",
-               (int)partition, (long long)offset, hl_reject_code(reason), len, err);
+    if (send_deadletter(ing, key, key_len, payload, len, reason, message, partition, offset))
         ing->need_recover = 1;
-    }
 }
 
+/* An event of a ticket never created (apply step: counted by the applier). */
 static void on_unknown(void *opaque, int32_t partition, int64_t offset, const char *id,
                        size_t id_len, const char *raw, size_t len) {
-    deadletter(opaque, id, id_len, raw, len, HL_REJECT_UNKNOWN_TICKET, "unknown ticket", partition,
-               offset);
+    applier_t *ap = opaque;
+    ap->deadlettered++;
+    if (send_deadletter(ap->ing, id, id_len, raw, len, HL_REJECT_UNKNOWN_TICKET, "unknown ticket",
+                        partition, offset))
+        ap->failed = 1;
 }
 
-/* The classified feed: one message per new ticket and per state change,
- * published from the batch that writes the counts (delivered before the
- * offsets move past it: at least once, identical when repeated). */
-static void collect_alert_candidate(hl_ingester_t *ing, const hl_change_t *c) {
+/* @returns room for one more candidate of @p ap, or NULL when out of memory. */
+static alert_cand_t *new_candidate(applier_t *ap) {
+    if (ap->ncands == ap->cands_cap) {
+        size_t cap = ap->cands_cap ? ap->cands_cap * 2 : 256;
+        alert_cand_t *n = realloc(ap->cands, cap * sizeof *n);
+        if (!n)
+            return NULL;
+        ap->cands = n;
+        ap->cands_cap = cap;
+    }
+    return &ap->cands[ap->ncands++];
+}
+
+static void collect_alert_candidate(applier_t *ap, const hl_change_t *c) {
     if (!(c->flags & HL_FLAG_URGENT) && c->nwho == 0)
         return;
-    if (ing->ncands == ing->cands_cap) {
-        size_t cap = ing->cands_cap ? ing->cands_cap * 2 : 256;
-        alert_cand_t *n = realloc(ing->cands, cap * sizeof *n);
-        if (!n) {
-            ing->need_recover = 1;
-            return;
-        }
-        ing->cands = n;
-        ing->cands_cap = cap;
+    alert_cand_t *a = new_candidate(ap);
+    if (!a) {
+        ap->failed = 1;
+        return;
     }
-    alert_cand_t *a = &ing->cands[ing->ncands++];
-    a->pb = ing->applying;
+    a->pb = ap->applying;
     snprintf(a->id, sizeof a->id, "%.*s", (int)c->id_len, c->id);
     a->ts = c->ts;
     a->topic = c->ticket->topic;
@@ -256,10 +291,15 @@ static void collect_alert_candidate(hl_ingester_t *ing, const hl_change_t *c) {
     memcpy(a->who, c->who, a->nwho * sizeof *a->who);
 }
 
+/* A ticket created or changed: an alert candidate, and the classified feed
+ * (one message per new ticket and per state change, published from the
+ * batch that writes the counts, delivered before the offsets move past it:
+ * at least once, identical when repeated). */
 static void on_changed(void *opaque, const hl_change_t *c) {
-    hl_ingester_t *ing = opaque;
+    applier_t *ap = opaque;
+    const hl_ingester_t *ing = ap->ing;
     if (c->type == HL_EV_CREATED)
-        collect_alert_candidate(ing, c);
+        collect_alert_candidate(ap, c);
     if (!*ing->conf->topic_classified)
         return;
     char err[HL_ERRSTR_SIZE];
@@ -267,9 +307,58 @@ static void on_changed(void *opaque, const hl_change_t *c) {
     if (!msg || hl_kafka_produce(ing->kafka, ing->conf->topic_classified, c->id, c->id_len, msg,
                                  strlen(msg), err, sizeof err)) {
         hl_log("WARN", "classified feed: %s", msg ? err : "out of memory");
-        ing->need_recover = 1;
+        ap->failed = 1;
     }
     free(msg);
+}
+
+static void *apply_share(void *opaque) {
+    applier_t *ap = opaque;
+    hl_batch_observer_t obs = {on_unknown, on_changed, ap};
+    for (size_t i = 0; i < ap->n && !ap->failed; i++) {
+        ap->applying = ap->pbs[i];
+        if (hl_pbatch_apply(ap->pbs[i], &ap->ing->bopts, &obs))
+            ap->failed = 1;
+    }
+    return NULL;
+}
+
+/* Runs the lifecycle over the @p n partitions' batches, on two threads when
+ * there are several: the first share (by events) here, the rest on a
+ * second thread; the partitions' batches are independent, and the outputs
+ * keep the one-thread order (the feed per ticket, the alert candidates
+ * whole). @returns 0, or -1 when the batch must be recovered. */
+static int apply_batches(hl_ingester_t *ing, hl_pbatch_t **pbs, size_t n) {
+    applier_t *ap = ing->appliers;
+    size_t total = 0, first = 0, events = 0;
+    for (size_t i = 0; i < n; i++)
+        total += pbs[i]->events;
+    while (first < n && (events + pbs[first]->events) * 2 <= total + pbs[first]->events)
+        events += pbs[first++]->events; /* the prefix holding about half */
+    for (int a = 0; a < 2; a++) {
+        ap[a].ing = ing;
+        ap[a].pbs = a ? pbs + first : pbs;
+        ap[a].n = a ? n - first : first;
+        ap[a].ncands = 0;
+        ap[a].deadlettered = 0;
+        ap[a].failed = 0;
+    }
+    pthread_t th;
+    int threaded = ap[1].n && ap[0].n && pthread_create(&th, NULL, apply_share, &ap[1]) == 0;
+    apply_share(&ap[0]);
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        apply_share(&ap[1]);
+    ing->totals.deadlettered += ap[0].deadlettered + ap[1].deadlettered;
+    for (size_t i = 0; i < ap[1].ncands && !ap[0].failed; i++) {
+        alert_cand_t *c = new_candidate(&ap[0]);
+        if (c)
+            *c = ap[1].cands[i];
+        else
+            ap[0].failed = 1;
+    }
+    return ap[0].failed || ap[1].failed ? -1 : 0;
 }
 
 static void handle(hl_ingester_t *ing, const hl_kmsg_t *m) {
@@ -344,15 +433,16 @@ static int emit_alert(hl_ingester_t *ing, const alert_cand_t *c, hl_alert_type_t
  * topic lately and how many callers filed on it in its district or park
  * today, then emits the alerts the rules give (ingest/alerts.h). */
 static int raise_alerts(hl_ingester_t *ing, char *err, size_t errsize) {
-    if (!ing->ncands)
+    applier_t *ap = &ing->appliers[0];
+    if (!ap->ncands)
         return 0;
-    hl_zquery_t *qs = calloc(ing->ncands * 4, sizeof *qs);
+    hl_zquery_t *qs = calloc(ap->ncands * 4, sizeof *qs);
     if (!qs)
         return -1;
     size_t nq = 0;
     int64_t window = ing->conf->alerts_repeat_days * 86400;
-    for (size_t i = 0; i < ing->ncands; i++) {
-        alert_cand_t *c = &ing->cands[i];
+    for (size_t i = 0; i < ap->ncands; i++) {
+        alert_cand_t *c = &ap->cands[i];
         c->first_query = nq;
         hl_cst_t day;
         hl_cst_from_unix(c->ts, &day);
@@ -395,8 +485,8 @@ static int raise_alerts(hl_ingester_t *ing, char *err, size_t errsize) {
         rc = -1;
         goto out;
     }
-    for (size_t i = 0; i < ing->ncands && rc == 0; i++) {
-        const alert_cand_t *c = &ing->cands[i];
+    for (size_t i = 0; i < ap->ncands && rc == 0; i++) {
+        const alert_cand_t *c = &ap->cands[i];
         size_t q = c->first_query;
         hl_alert_type_t best = HL_ALERT_NONE;
         int64_t best_count = 0;
@@ -474,12 +564,9 @@ static int flush_batch(hl_ingester_t *ing) {
             ing->totals.stale_batches++;
             goto out;
         }
-    hl_batch_observer_t obs = {on_unknown, on_changed, ing};
-    ing->ncands = 0;
-    for (size_t i = 0; i < n; i++) {
-        ing->applying = pbs[i];
-        if (hl_pbatch_apply(pbs[i], &ing->bopts, &obs))
-            goto out;
+    if (apply_batches(ing, pbs, n)) {
+        ing->need_recover = 1;
+        goto out;
     }
     if (hl_store_load_counters(ing->store, pbs, n, err, sizeof err)) {
         hl_log("WARN", "reading the counters: %s", err);
@@ -832,7 +919,9 @@ void hl_ingester_destroy(hl_ingester_t *ing) {
     hl_metrics_destroy(ing->metrics);
     hl_query_destroy(ing->query);
     hl_report_rules_destroy(ing->report_rules);
-    free(ing->cands);
+    for (int a = 0; ing->appliers && a < 2; a++)
+        free(ing->appliers[a].cands);
+    free(ing->appliers);
     hl_result_free(&ing->res);
     hl_event_parser_destroy(ing->parser);
     hl_classifier_destroy(ing->clf);

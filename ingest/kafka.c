@@ -2,6 +2,7 @@
 #include "ingest/kafka.h"
 
 #include <librdkafka/rdkafka.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ struct hl_kafka_s {
     char *topic;
     rd_kafka_topic_partition_list_t *assignment;
     kafka_status_t status; /* of the consumer and the producer */
+    pthread_mutex_t poll_mu; /* serves the producer's callbacks from produce() */
 };
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
@@ -197,6 +199,7 @@ hl_kafka_t *hl_kafka_new(const hl_conf_t *conf, const char *topic, const hl_kafk
         hl_seterr(errstr, errstr_size, "out of memory");
         return NULL;
     }
+    pthread_mutex_init(&k->poll_mu, NULL);
     k->hooks = *hooks;
     /* Positions come from Redis: Kafka's committed offsets are never used,
      * and nothing is committed or stored automatically. */
@@ -279,9 +282,13 @@ void hl_kafka_msg_done(hl_kmsg_t *msg) {
     msg->handle = NULL;
 }
 
-static hl_err_t produce(rd_kafka_t *rk, const char *topic, const char *key, size_t key_len,
-                        const char *payload, size_t len, rd_kafka_headers_t *hdrs, char *errstr,
-                        size_t errstr_size) {
+/* May run on several threads at once (the ingester applies partitions on
+ * two): librdkafka's produce is thread safe, and serving delivery reports
+ * when the queue is full takes @p poll_mu (their callback counts failures;
+ * NULL for a producer used by one thread). */
+static hl_err_t produce(rd_kafka_t *rk, pthread_mutex_t *poll_mu, const char *topic,
+                        const char *key, size_t key_len, const char *payload, size_t len,
+                        rd_kafka_headers_t *hdrs, char *errstr, size_t errstr_size) {
     for (int attempt = 0;; attempt++) {
         rd_kafka_resp_err_t e = rd_kafka_producev(
             rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, key_len),
@@ -295,7 +302,11 @@ static hl_err_t produce(rd_kafka_t *rk, const char *topic, const char *key, size
             hl_seterr(errstr, errstr_size, "produce to %s: %s", topic, rd_kafka_err2str(e));
             return HL_ERR_KAFKA;
         }
+        if (poll_mu)
+            pthread_mutex_lock(poll_mu);
         rd_kafka_poll(rk, 100); /* queue full: let deliveries drain */
+        if (poll_mu)
+            pthread_mutex_unlock(poll_mu);
     }
 }
 
@@ -312,12 +323,14 @@ hl_err_t hl_kafka_deadletter(hl_kafka_t *k, const char *topic, const char *key, 
     rd_kafka_header_add(h, "hotline.source.partition", -1, num, -1);
     snprintf(num, sizeof num, "%lld", (long long)offset);
     rd_kafka_header_add(h, "hotline.source.offset", -1, num, -1);
-    return produce(k->producer, topic, key, key_len, payload, len, h, errstr, errstr_size);
+    return produce(k->producer, &k->poll_mu, topic, key, key_len, payload, len, h, errstr,
+                   errstr_size);
 }
 
 hl_err_t hl_kafka_produce(hl_kafka_t *k, const char *topic, const char *key, size_t key_len,
                           const char *payload, size_t len, char *errstr, size_t errstr_size) {
-    return produce(k->producer, topic, key, key_len, payload, len, NULL, errstr, errstr_size);
+    return produce(k->producer, &k->poll_mu, topic, key, key_len, payload, len, NULL, errstr,
+                   errstr_size);
 }
 
 /* Waits up to @p timeout_ms for @p rk's messages to be delivered, giving up
@@ -409,6 +422,7 @@ void hl_kafka_destroy(hl_kafka_t *k) {
         rd_kafka_destroy(k->consumer);
     if (k->producer)
         rd_kafka_destroy(k->producer);
+    pthread_mutex_destroy(&k->poll_mu);
     free(k->topic);
     free(k);
 }
@@ -437,7 +451,8 @@ hl_err_t hl_producer_send(hl_producer_t *p, const char *topic, const char *key, 
     rd_kafka_poll(p->rk, 0);
     if (failed_for_good(&p->status, errstr, errstr_size))
         return HL_ERR_KAFKA;
-    return produce(p->rk, topic, key, key_len, payload, len, NULL, errstr, errstr_size);
+    return produce(p->rk, NULL, topic, key, key_len, payload, len, NULL, errstr,
+                   errstr_size);
 }
 
 hl_err_t hl_producer_flush(hl_producer_t *p, int timeout_ms, char *errstr, size_t errstr_size) {
