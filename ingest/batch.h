@@ -2,8 +2,9 @@
  * added as they are polled (created tickets already classified); at flush the
  * caller loads the batch's ticket states from Redis, hl_batch_apply() runs
  * the lifecycle and aggregates every counter change in memory, and
- * hl_batch_ops() lists the writes (counter increments, ticket states, bucket
- * TTLs) that go to Redis in one conditional transaction with the offset.
+ * hl_batch_ops() lists the writes (counter values, packed hot words, ticket
+ * states, bucket TTLs and change marks) that go to Redis in one conditional
+ * transaction with the offset.
  *
  * Redis keys are documented in docs/redis-keyspace.md; every key of a
  * partition carries the hash tag {<topic>:<partition>}. */
@@ -144,7 +145,8 @@ int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, const hl_batch
  * Hash ids run from 0 to hl_pbatch_nhashes() - 1; strings are borrowed until
  * the batch is reset. */
 size_t hl_pbatch_nhashes(const hl_pbatch_t *pb);
-/* @returns the key of hash @p h; *nfields: how many of its fields change. */
+/* @returns the key of hash @p h; *nfields: how many of its fields change
+ * (its plain counters first, then its packed hot-word fields "kw#<g>"). */
 const char *hl_pbatch_hash_key(const hl_pbatch_t *pb, size_t h, size_t *len, size_t *nfields);
 /* @returns field @p i (0 .. nfields - 1) of hash @p h. */
 const char *hl_pbatch_hash_field(const hl_pbatch_t *pb, size_t h, size_t i, size_t *len);
