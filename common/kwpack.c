@@ -20,20 +20,10 @@ int hl_kwpack_next(const char **p, const char *end, const char **word, size_t *w
     const char *tab = nl ? memchr(s, '\t', (size_t)(nl - s)) : NULL;
     if (!tab || tab == s)
         return -1;
-    const char *d = tab + 1;
-    int neg = *d == '-';
-    d += neg;
-    if (d == nl || nl - d > 18)
+    if (hl_parse_i64(tab + 1, (size_t)(nl - tab - 1), count))
         return -1;
-    int64_t v = 0;
-    for (; d < nl; d++) {
-        if (*d < '0' || *d > '9')
-            return -1;
-        v = v * 10 + (*d - '0');
-    }
     *word = s;
     *word_len = (size_t)(tab - s);
-    *count = neg ? -v : v;
     *p = nl + 1;
     return 1;
 }

@@ -37,6 +37,20 @@ size_t hl_fmt_u64(char *out, uint64_t v) {
     return n;
 }
 
+int hl_parse_i64(const char *s, size_t len, int64_t *out) {
+    size_t d = len && s[0] == '-';
+    if (d == len || len - d > 18)
+        return -1;
+    int64_t v = 0;
+    for (size_t i = d; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = d ? -v : v;
+    return 0;
+}
+
 void hl_sbuf_putu(hl_sbuf_t *b, uint64_t v, int width) {
     char digits[20];
     size_t n = hl_fmt_u64(digits, v);

@@ -39,6 +39,10 @@ static inline void hl_sbuf_putc(hl_sbuf_t *b, char c) {
  * @returns its length (1..20). */
 size_t hl_fmt_u64(char *out, uint64_t v);
 
+/* Reads the whole of s[0..len) as a decimal integer: an optional '-', then
+ * 1 to 18 digits (no overflow possible). @returns 0 with *out, or -1. */
+int hl_parse_i64(const char *s, size_t len, int64_t *out);
+
 /* Appends the decimal form of @p v, zero-padded to @p width digits. */
 void hl_sbuf_putu(hl_sbuf_t *b, uint64_t v, int width);
 

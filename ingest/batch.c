@@ -272,19 +272,15 @@ int hl_pbatch_set_stored(hl_pbatch_t *pb, size_t h, size_t i, const char *value,
                          char *errstr, size_t errstr_size) {
     size_t plain = plain_count(pb, h), fl;
     if (i < plain) {
-        int64_t v = 0;
-        int neg = value && len && value[0] == '-';
-        size_t d = (size_t)neg;
-        for (; value && d < len && d < 19 && value[d] >= '0' && value[d] <= '9'; d++)
-            v = v * 10 + (value[d] - '0');
-        if (value && (d == (size_t)neg || d != len)) {
+        int64_t v = 0; /* absent: 0 */
+        if (value && hl_parse_i64(value, len, &v)) {
             const char *f = hl_pbatch_hash_field(pb, h, i, &fl);
             hl_seterr(errstr, errstr_size, "malformed counter %s %.*s: \"%.*s\"",
                       hl_strmap_key(&pb->hashes, &pb->hashes.entries[h]), (int)fl, f,
                       (int)(len < 40 ? len : 40), value);
             return -1;
         }
-        pb->stored[pb->by_hash[pb->hash_start[h] + i]] = neg ? -v : v;
+        pb->stored[pb->by_hash[pb->hash_start[h] + i]] = v;
         return 0;
     }
     size_t k = pb->pack_by_hash[pb->pack_hstart[h] + i - plain];

@@ -222,9 +222,13 @@ hl_err_t hl_bcache_read_field(hl_bcache_t *bc, const char *field, size_t field_l
         }
         return r < 0 ? HL_ERR_INVALID : HL_OK;
     }
+    /* the leading integer, 0 when none (what strtoll gave readers before);
+     * at most 18 digits, so it cannot overflow */
     int64_t v = 0;
     int neg = value_len > 0 && value[0] == '-';
-    for (size_t i = (size_t)neg; i < value_len && value[i] >= '0' && value[i] <= '9'; i++)
+    for (size_t i = (size_t)neg; i < value_len && i < 18u + (size_t)neg && value[i] >= '0' &&
+                                 value[i] <= '9';
+         i++)
         v = v * 10 + (value[i] - '0');
     return read_count(bc, field, field_len, neg ? -v : v);
 }
