@@ -72,6 +72,7 @@ void hl_pbatch_reset(hl_pbatch_t *pb, const char *topic, int32_t partition,
     hl_strmap_clear(&pb->packs);
     hl_strmap_clear(&pb->expires);
     hl_strmap_clear(&pb->quarters);
+    hl_strmap_clear(&pb->cells);
 }
 
 void hl_pbatch_free(hl_pbatch_t *pb) {
@@ -95,6 +96,8 @@ void hl_pbatch_free(hl_pbatch_t *pb) {
     free(pb->pack_stored_len);
     hl_strmap_free(&pb->expires);
     hl_strmap_free(&pb->quarters);
+    hl_strmap_free(&pb->cells);
+    free(pb->cell_deltas);
     memset(pb, 0, sizeof *pb);
 }
 
@@ -460,16 +463,66 @@ static void ticket_cells(const hl_ticket_t *t, cells_t *c) {
         cell(c, "park|", t->park, NULL);
 }
 
-/* Adds @p delta to field "<dim>|<metric>|<value>" of the quarter hash. */
-static int count_cell(hl_pbatch_t *pb, int64_t h, const cells_t *c, int i, int m,
-                      int64_t delta) {
-    char field[HL_PARK_MAX + 96];
-    size_t dl = strlen(c->dim[i]), ml = strlen(hl_metric_name((hl_metric_t)m));
-    memcpy(field, c->dim[i], dl);
-    memcpy(field + dl, hl_metric_name((hl_metric_t)m), ml);
-    field[dl + ml] = '|';
-    memcpy(field + dl + ml + 1, c->value[i], strlen(c->value[i]) + 1);
-    return count_in(pb, h, field, delta);
+/* @returns the index in pb->cell_deltas of cell @p i of @p c in the quarter
+ * hash @p h, or -1 when out of memory. */
+static int64_t cell_index(hl_pbatch_t *pb, int64_t h, const cells_t *c, int i) {
+    char key[sizeof(uint32_t) + 16 + sizeof c->value[0]];
+    uint32_t id = (uint32_t)h;
+    size_t dl = strlen(c->dim[i]), vl = strlen(c->value[i]);
+    if (h < 0)
+        return -1;
+    if (pb->cells.count == pb->cells_cap) { /* room for a new cell first */
+        size_t cap = pb->cells_cap ? pb->cells_cap * 2 : 256;
+        int64_t(*d)[HL_M_COUNT] = realloc(pb->cell_deltas, cap * sizeof *d);
+        if (!d)
+            return -1;
+        pb->cell_deltas = d;
+        pb->cells_cap = cap;
+    }
+    memcpy(key, &id, sizeof id);
+    memcpy(key + sizeof id, c->dim[i], dl);
+    memcpy(key + sizeof id + dl, c->value[i], vl);
+    int created;
+    hl_strmap_entry_t *e = hl_strmap_get(&pb->cells, key, sizeof id + dl + vl, &created);
+    if (!e)
+        return -1;
+    if (created) {
+        e->value = (int64_t)(pb->cells.count - 1);
+        memset(pb->cell_deltas[e->value], 0, sizeof pb->cell_deltas[0]);
+    }
+    return e->value;
+}
+
+/* Makes the gathered cells counters: field "<dim>|<metric>|<value>" of their
+ * quarter hash, for each metric that moved. @returns 0, or -1 when out of
+ * memory. */
+static int cells_to_counters(hl_pbatch_t *pb) {
+    char field[16 + HL_PARK_MAX + 96];
+    for (size_t j = 0; j < pb->cells.count; j++) {
+        const hl_strmap_entry_t *e = &pb->cells.entries[j];
+        const char *key = hl_strmap_key(&pb->cells, e);
+        uint32_t h;
+        memcpy(&h, key, sizeof h);
+        const char *cell = key + sizeof h;
+        size_t cl = e->key_len - sizeof h;
+        size_t dl = (size_t)((const char *)memchr(cell, '|', cl) - cell) + 1; /* "<dim>|" */
+        for (int m = 0; m < HL_M_COUNT; m++) {
+            int64_t delta = pb->cell_deltas[e->value][m];
+            if (!delta)
+                continue;
+            const char *metric = hl_metric_name((hl_metric_t)m);
+            size_t ml = strlen(metric);
+            memcpy(field, cell, dl);
+            memcpy(field + dl, metric, ml);
+            field[dl + ml] = '|';
+            memcpy(field + dl + ml + 1, cell + dl, cl - dl);
+            field[dl + ml + 1 + cl - dl] = '\0';
+            if (count_in(pb, h, field, delta))
+                return -1;
+        }
+    }
+    hl_strmap_clear(&pb->cells);
+    return 0;
 }
 
 /* @returns the id of the cohort hash of the quarter of @p created, or -1
@@ -500,17 +553,15 @@ static int recount(hl_pbatch_t *pb, const hl_ticket_t *before, const hl_ticket_t
     hl_ticket_contribution(after, ca);
     ticket_cells(after, &a);
     for (int i = 0; i < a.n; i++) {
+        /* the same cell: the difference; a moved cell: out of the old, into the new */
         int same = before && strcmp(a.value[i], b.value[i]) == 0;
+        int64_t ia = cell_index(pb, h, &a, i), ib = before && !same ? cell_index(pb, h, &b, i) : -1;
+        if (ia < 0 || (before && !same && ib < 0))
+            return -1;
         for (int m = 0; m < HL_M_COUNT; m++) {
-            if (same) { /* the same cell: the difference */
-                if (ca[m] != cb[m] && count_cell(pb, h, &a, i, m, ca[m] - cb[m]))
-                    return -1;
-                continue;
-            } /* a moved cell: out of the old, into the new */
-            if (ca[m] && count_cell(pb, h, &a, i, m, ca[m]))
-                return -1;
-            if (before && cb[m] && count_cell(pb, h, &b, i, m, -cb[m]))
-                return -1;
+            pb->cell_deltas[ia][m] += ca[m] - (same ? cb[m] : 0);
+            if (ib >= 0)
+                pb->cell_deltas[ib][m] -= cb[m];
         }
     }
     return 0;
@@ -588,17 +639,65 @@ static void notify(const hl_batch_observer_t *obs, const hl_pbatch_t *pb, const 
     obs->changed(obs->opaque, &c);
 }
 
+/* The lifecycle's view of pending event @p p. */
+static void lifecycle_event(const hl_pending_t *p, hl_event_t *ev) {
+    memset(ev, 0, sizeof *ev);
+    ev->type = p->type;
+    ev->ts = p->ts;
+    ev->department = p->department;
+    ev->satisfaction = (hl_satisfaction_t)p->satisfaction;
+}
+
+/* Creates in @p t the ticket of creation @p p (its event @p ev completed
+ * with what only a creation carries). */
+static void create_ticket(const hl_pbatch_t *pb, const hl_pending_t *p, hl_event_t *ev,
+                          const hl_batch_opts_t *opts, hl_ticket_t *t) {
+    ev->district = p->district;
+    ev->appeal = (hl_appeal_t)p->appeal;
+    ev->channel = (hl_channel_t)p->channel;
+    ev->due_at = p->due_at;
+    if (p->park_off != SIZE_MAX) {
+        ev->park.ptr = pb->arena + p->park_off;
+        ev->park.len = p->park_len;
+    }
+    hl_ticket_init(t, ev, p->topic, p->sdept, opts->due_default_s);
+}
+
+int hl_pbatch_creations(const hl_pbatch_t *pb, const hl_batch_opts_t *opts,
+                        const hl_batch_observer_t *obs) {
+    unsigned char *created = calloc(pb->nstates + 1, 1); /* per state: created by this batch */
+    if (!created)
+        return -1;
+    for (size_t i = 0; i < pb->npending; i++) {
+        const hl_pending_t *p = &pb->pending[i];
+        if (p->type != HL_EV_CREATED)
+            continue;
+        const hl_strmap_entry_t *e = hl_strmap_find(&pb->tickets, pb->arena + p->id_off, p->id_len);
+        if (!e) { /* its state was not loaded */
+            free(created);
+            return -1;
+        }
+        if (pb->states[e->value].exists || created[e->value])
+            continue; /* a repeat: hl_pbatch_apply() leaves it alone */
+        created[e->value] = 1;
+        hl_event_t ev;
+        hl_ticket_t t;
+        lifecycle_event(p, &ev);
+        create_ticket(pb, p, &ev, opts, &t);
+        notify(obs, pb, p, &t);
+    }
+    free(created);
+    return 0;
+}
+
 int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, const hl_batch_observer_t *obs) {
     for (size_t i = 0; i < pb->npending; i++) {
         const hl_pending_t *p = &pb->pending[i];
         hl_pstate_t *s = state_of(pb, pb->arena + p->id_off, p->id_len);
         if (!s)
             return -1;
-        hl_event_t ev = {0};
-        ev.type = p->type;
-        ev.ts = p->ts;
-        ev.department = p->department;
-        ev.satisfaction = (hl_satisfaction_t)p->satisfaction;
+        hl_event_t ev;
+        lifecycle_event(p, &ev);
         hl_ticket_t before = s->t;
         hl_apply_t r = hl_lifecycle_apply(&s->t, s->exists, &ev);
         char field[64];
@@ -618,15 +717,7 @@ int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, const hl_batch
         if (r == HL_APPLY_NOOP)
             continue;
         if (!s->exists) {
-            ev.district = p->district;
-            ev.appeal = (hl_appeal_t)p->appeal;
-            ev.channel = (hl_channel_t)p->channel;
-            ev.due_at = p->due_at;
-            if (p->park_off != SIZE_MAX) {
-                ev.park.ptr = pb->arena + p->park_off;
-                ev.park.len = p->park_len;
-            }
-            hl_ticket_init(&s->t, &ev, p->topic, p->sdept, opts->due_default_s);
+            create_ticket(pb, p, &ev, opts, &s->t);
             s->exists = 1;
             if (recount(pb, NULL, &s->t) || bucket(pb, p, opts))
                 return -1;
@@ -645,7 +736,7 @@ int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, const hl_batch
         s->dirty = 1;
         notify(obs, pb, p, &s->t);
     }
-    return group_counters(pb);
+    return cells_to_counters(pb) ? -1 : group_counters(pb);
 }
 
 int hl_pbatch_add_alert(hl_pbatch_t *pb, const char *json) {

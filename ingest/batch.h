@@ -66,6 +66,12 @@ typedef struct hl_pbatch_s {
     size_t pack_cap;
     hl_strmap_t expires;    /* bucket key -> TTL seconds */
     hl_strmap_t quarters;   /* quarters that received tickets in this batch */
+    /* during hl_pbatch_apply(): the quarter's (dimension, value) cells, one
+     * look-up per ticket and cell, their metrics' deltas gathered here and
+     * made counters at its end */
+    hl_strmap_t cells;      /* 4-byte hash id + "<dim>|<value>" -> index into cell_deltas */
+    int64_t (*cell_deltas)[HL_M_COUNT];
+    size_t cells_cap;
     size_t *alerts_off;     /* alerts (JSON in the arena) written with the batch */
     size_t nalerts, alerts_cap;
 } hl_pbatch_t;
@@ -134,6 +140,14 @@ typedef struct hl_batch_observer_s {
  * counter changes; @p obs (may be NULL) hears of unknown tickets and changes.
  * @returns 0, or -1 when out of memory. */
 int hl_pbatch_apply(hl_pbatch_t *pb, const hl_batch_opts_t *opts, const hl_batch_observer_t *obs);
+
+/* Before hl_pbatch_apply() (the states loaded): tells @p obs->changed of
+ * each ticket the batch will create, exactly as hl_pbatch_apply() will
+ * report it, in the same order (so look-ups that depend only on new
+ * tickets, the alerts', can run while the batch is applied).
+ * @returns 0, or -1 when out of memory or a state was not loaded. */
+int hl_pbatch_creations(const hl_pbatch_t *pb, const hl_batch_opts_t *opts,
+                        const hl_batch_observer_t *obs);
 
 /* The counter hashes an applied batch changes. Counters are written as
  * absolute values (HSET of many fields per hash is several times cheaper for

@@ -8,8 +8,17 @@
  * restarts from the stored offsets, so every event's effect lands once.
  * A batch's transaction is sent without waiting for its answer, which is read
  * (settle) before anything depends on it: the next batch, a report, a
- * rebalance or the exit. The lifecycle runs over the partitions' batches on
- * two threads (apply_batches); everything else runs on the polling thread. */
+ * rebalance or the exit.
+ *
+ * Threads: the polling thread consumes, decodes and classifies into each
+ * partition's filling batch (part_t.pb). A full batch is handed over
+ * (hand_over: the partitions' pb and out swap) to the writer thread, which
+ * writes it (write_batch) while the polling thread fills the next one; the
+ * lifecycle inside write_batch runs on two threads (apply_batches). From
+ * hand-over until wait_writer() returns, the store, the appliers, the out
+ * batches and the write-path counters belong to the writer; the polling
+ * thread waits for it before anything else touches them (a rebalance,
+ * recovery, a report, statistics, a keyword-table reload, the exit). */
 #include "ingest/ingester.h"
 
 #include <pthread.h>
@@ -35,7 +44,7 @@
 #define OFFSET_UNKNOWN INT64_MAX /* drop everything until recovered */
 #define OFFSET_ANY (-1)          /* accept the first message, wherever */
 
-/* A new ticket that may raise alerts, collected while a batch is applied. */
+/* A new ticket that may raise alerts, listed before its batch is applied. */
 typedef struct alert_cand_s {
     hl_pbatch_t *pb;
     char id[HL_ID_MAX + 1];
@@ -48,15 +57,24 @@ typedef struct alert_cand_s {
     size_t first_query; /* index of its first hl_zquery_t */
 } alert_cand_t;
 
+/* The alert step of the batch being written: the new tickets that may
+ * raise alerts (in event order) and their questions to Redis, sent before
+ * the batch is applied and answered while it is. */
+typedef struct alert_step_s {
+    hl_pbatch_t *listing;   /* the partition batch hl_pbatch_creations() is on */
+    alert_cand_t *cands;
+    size_t ncands, cands_cap;
+    hl_zquery_t *qs;        /* each candidate's from its first_query */
+    size_t nqs, qs_cap;
+    int failed;             /* out of memory */
+} alert_step_t;
+
 /* One thread of the apply step: its share of the partitions' batches, and
  * what hl_pbatch_apply() reports through the observer (@p ap is its opaque). */
 typedef struct applier_s {
     struct hl_ingester_s *ing;
     hl_pbatch_t **pbs;      /* its share, borrowed */
     size_t n;
-    hl_pbatch_t *applying;  /* the partition batch hl_pbatch_apply() is on */
-    alert_cand_t *cands;    /* new tickets that may raise alerts, in event order */
-    size_t ncands, cands_cap;
     uint64_t deadlettered;
     int failed;             /* out of memory or a message not queued: recover */
 } applier_t;
@@ -66,8 +84,24 @@ typedef struct part_s {
     int64_t max_ts;       /* latest event time seen on the partition */
     int eof;
     int64_t next_expected;
-    hl_pbatch_t pb;
+    hl_pbatch_t pb;       /* filling (polling thread) */
+    hl_pbatch_t out;      /* handed over to the writer, or written */
 } part_t;
+
+/* The writer thread and its hand-over slot; mu guards the fields below it. */
+typedef struct writer_s {
+    pthread_t thread;
+    int started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    hl_pbatch_t **pbs;    /* the batch handed over: the partitions' out batches */
+    size_t n, cap;        /* cap: polling thread only */
+    int pending;          /* handed over, not yet written */
+    int done;             /* written since the last wait_writer() */
+    int failed;           /* not written: the polling thread must recover */
+    int stop;
+    double batch_ms;      /* the last write's duration */
+} writer_t;
 
 struct hl_ingester_s {
     const hl_conf_t *conf;
@@ -82,8 +116,13 @@ struct hl_ingester_s {
     char table_version[17];
     size_t batch_events;
     int64_t batch_opened_ms;
-    int need_recover;
+    int need_recover;      /* polling thread only */
+    /* totals.messages and .by_type belong to the polling thread, the rest to
+     * whichever thread owns the store (see the top); decode_deadlettered
+     * counts the decoder's rejects, on the polling thread */
     hl_ingest_totals_t totals;
+    uint64_t decode_deadlettered;
+    writer_t writer;
     hl_metrics_t *metrics; /* NULL when ingest.metrics.port is 0 */
     /* the quarterly health check, emitted when event time passes a quarter's
      * end plus report.grace.days */
@@ -93,9 +132,9 @@ struct hl_ingester_s {
     int64_t lag;
     uint64_t alert_key[2];
     /* the apply step runs on two threads, each over a share of the
-     * partitions' batches (apply_batches()); appliers[0]'s candidates are
-     * the batch's, appliers[1]'s appended to them after the join */
+     * partitions' batches (apply_batches()) */
     struct applier_s *appliers;
+    alert_step_t alerts;
     /* statistics interval */
     int64_t stats_at_ms;
     uint64_t stats_messages;
@@ -124,11 +163,15 @@ static void reset_part(hl_ingester_t *ing, int32_t p, int64_t stored) {
     ps->eof = 0;
 }
 
+static int wait_writer(hl_ingester_t *ing);
+static void *writer_main(void *opaque);
+
 /* Rebalance: where each newly assigned partition resumes, from Redis. */
 static int on_assign(void *opaque, const int32_t *partitions, int64_t *offsets, size_t n) {
     hl_ingester_t *ing = opaque;
     char err[HL_ERRSTR_SIZE];
     int ok = 1;
+    wait_writer(ing); /* the store and ing->parts are ours again (a failure sets need_recover) */
     for (size_t i = 0; i < n; i++) {
         part_t *ps = part(ing, partitions[i]);
         if (!ps)
@@ -155,9 +198,11 @@ static int on_assign(void *opaque, const int32_t *partitions, int64_t *offsets, 
     return ok ? 0 : -1;
 }
 
-static int flush_batch(hl_ingester_t *ing);
+static int flush_now(hl_ingester_t *ing);
 static int settle(hl_ingester_t *ing);
 
+/* Empties the filling batches (the writer is idle: the out batches are
+ * emptied when next handed over). */
 static void drop_batches(hl_ingester_t *ing) {
     for (size_t p = 0; p < ing->nparts; p++)
         if (ing->parts[p].pb.events)
@@ -166,10 +211,21 @@ static void drop_batches(hl_ingester_t *ing) {
     ing->batch_events = 0;
 }
 
+/* Writes whatever was consumed and reads the answer: the batch in flight,
+ * then the filling one. @returns 0, or -1 when some of it did not land
+ * (need_recover is then set, or the caller drops it). */
+static int write_all(hl_ingester_t *ing) {
+    if (wait_writer(ing))
+        return -1;
+    if (ing->batch_events && (ing->need_recover || flush_now(ing)))
+        return -1;
+    return settle(ing);
+}
+
 /* Rebalance: the revoked partitions' batch is written or dropped first. */
 static void on_revoke(void *opaque, const int32_t *partitions, size_t n) {
     hl_ingester_t *ing = opaque;
-    if ((ing->batch_events && !ing->need_recover && flush_batch(ing)) || settle(ing))
+    if (write_all(ing))
         hl_log("WARN", "revoke: in-flight batch dropped; the next owner resumes from the "
                        "stored offsets");
     drop_batches(ing);
@@ -195,6 +251,13 @@ hl_ingester_t *hl_ingester_new(const hl_conf_t *conf, hl_classifier_t *clf, char
         hl_seterr(errstr, errstr_size, "out of memory");
         goto fail;
     }
+    writer_t *w = &ing->writer;
+    if (pthread_mutex_init(&w->mu, NULL) || pthread_cond_init(&w->cv, NULL) ||
+        pthread_create(&w->thread, NULL, writer_main, ing)) {
+        hl_seterr(errstr, errstr_size, "cannot start the writer thread");
+        goto fail;
+    }
+    w->started = 1;
     hl_kafka_hooks_t hooks = {on_assign, on_revoke, ing};
     ing->kafka = hl_kafka_new(conf, conf->topic_tickets, &hooks, errstr, errstr_size);
     if (!ing->kafka)
@@ -244,7 +307,7 @@ static int send_deadletter(const hl_ingester_t *ing, const char *key, size_t key
 static void deadletter(hl_ingester_t *ing, const char *key, size_t key_len, const char *payload,
                        size_t len, hl_reject_t reason, const char *message, int32_t partition,
                        int64_t offset) {
-    ing->totals.deadlettered++;
+    ing->decode_deadlettered++;
     if (send_deadletter(ing, key, key_len, payload, len, reason, message, partition, offset))
         ing->need_recover = 1;
 }
@@ -259,28 +322,23 @@ static void on_unknown(void *opaque, int32_t partition, int64_t offset, const ch
         ap->failed = 1;
 }
 
-/* @returns room for one more candidate of @p ap, or NULL when out of memory. */
-static alert_cand_t *new_candidate(applier_t *ap) {
-    if (ap->ncands == ap->cands_cap) {
-        size_t cap = ap->cands_cap ? ap->cands_cap * 2 : 256;
-        alert_cand_t *n = realloc(ap->cands, cap * sizeof *n);
-        if (!n)
-            return NULL;
-        ap->cands = n;
-        ap->cands_cap = cap;
-    }
-    return &ap->cands[ap->ncands++];
-}
-
-static void collect_alert_candidate(applier_t *ap, const hl_change_t *c) {
+/* hl_pbatch_creations() observer: lists a new ticket that may raise alerts. */
+static void on_created(void *opaque, const hl_change_t *c) {
+    alert_step_t *st = opaque;
     if (!(c->flags & HL_FLAG_URGENT) && c->nwho == 0)
         return;
-    alert_cand_t *a = new_candidate(ap);
-    if (!a) {
-        ap->failed = 1;
-        return;
+    if (st->ncands == st->cands_cap) {
+        size_t cap = st->cands_cap ? st->cands_cap * 2 : 256;
+        alert_cand_t *n = realloc(st->cands, cap * sizeof *n);
+        if (!n) {
+            st->failed = 1;
+            return;
+        }
+        st->cands = n;
+        st->cands_cap = cap;
     }
-    a->pb = ap->applying;
+    alert_cand_t *a = &st->cands[st->ncands++];
+    a->pb = st->listing;
     snprintf(a->id, sizeof a->id, "%.*s", (int)c->id_len, c->id);
     a->ts = c->ts;
     a->topic = c->ticket->topic;
@@ -291,15 +349,13 @@ static void collect_alert_candidate(applier_t *ap, const hl_change_t *c) {
     memcpy(a->who, c->who, a->nwho * sizeof *a->who);
 }
 
-/* A ticket created or changed: an alert candidate, and the classified feed
- * (one message per new ticket and per state change, published from the
- * batch that writes the counts, delivered before the offsets move past it:
- * at least once, identical when repeated). */
+/* A ticket created or changed: the classified feed (one message per new
+ * ticket and per state change, published from the batch that writes the
+ * counts, delivered before the offsets move past it: at least once,
+ * identical when repeated). */
 static void on_changed(void *opaque, const hl_change_t *c) {
     applier_t *ap = opaque;
     const hl_ingester_t *ing = ap->ing;
-    if (c->type == HL_EV_CREATED)
-        collect_alert_candidate(ap, c);
     if (!*ing->conf->topic_classified)
         return;
     char err[HL_ERRSTR_SIZE];
@@ -316,7 +372,6 @@ static void *apply_share(void *opaque) {
     applier_t *ap = opaque;
     hl_batch_observer_t obs = {on_unknown, on_changed, ap};
     for (size_t i = 0; i < ap->n && !ap->failed; i++) {
-        ap->applying = ap->pbs[i];
         if (hl_pbatch_apply(ap->pbs[i], &ap->ing->bopts, &obs))
             ap->failed = 1;
     }
@@ -325,9 +380,9 @@ static void *apply_share(void *opaque) {
 
 /* Runs the lifecycle over the @p n partitions' batches, on two threads when
  * there are several: the first share (by events) here, the rest on a
- * second thread; the partitions' batches are independent, and the outputs
- * keep the one-thread order (the feed per ticket, the alert candidates
- * whole). @returns 0, or -1 when the batch must be recovered. */
+ * second thread; the partitions' batches are independent, and the feed
+ * keeps each ticket's order. @returns 0, or -1 when the batch must be
+ * recovered. */
 static int apply_batches(hl_ingester_t *ing, hl_pbatch_t **pbs, size_t n) {
     applier_t *ap = ing->appliers;
     size_t total = 0, first = 0, events = 0;
@@ -339,7 +394,6 @@ static int apply_batches(hl_ingester_t *ing, hl_pbatch_t **pbs, size_t n) {
         ap[a].ing = ing;
         ap[a].pbs = a ? pbs + first : pbs;
         ap[a].n = a ? n - first : first;
-        ap[a].ncands = 0;
         ap[a].deadlettered = 0;
         ap[a].failed = 0;
     }
@@ -351,13 +405,6 @@ static int apply_batches(hl_ingester_t *ing, hl_pbatch_t **pbs, size_t n) {
     else
         apply_share(&ap[1]);
     ing->totals.deadlettered += ap[0].deadlettered + ap[1].deadlettered;
-    for (size_t i = 0; i < ap[1].ncands && !ap[0].failed; i++) {
-        alert_cand_t *c = new_candidate(&ap[0]);
-        if (c)
-            *c = ap[1].cands[i];
-        else
-            ap[0].failed = 1;
-    }
     return ap[0].failed || ap[1].failed ? -1 : 0;
 }
 
@@ -429,26 +476,46 @@ static int emit_alert(hl_ingester_t *ing, const alert_cand_t *c, hl_alert_type_t
     return rc ? -1 : 0;
 }
 
-/* Asks Redis how often each new ticket's caller or enterprise filed on its
- * topic lately and how many callers filed on it in its district or park
- * today, then emits the alerts the rules give (ingest/alerts.h). */
-static int raise_alerts(hl_ingester_t *ing, char *err, size_t errsize) {
-    applier_t *ap = &ing->appliers[0];
-    if (!ap->ncands)
-        return 0;
-    hl_zquery_t *qs = calloc(ap->ncands * 4, sizeof *qs);
-    if (!qs)
+/* Lists the batch's new tickets that may raise alerts and sends Redis the
+ * questions: how often each one's caller or enterprise filed on its topic
+ * lately, how many callers filed on it in its district or park today. The
+ * answers are read by raise_alerts() (Redis answers while the batch is
+ * applied). @returns 0, or -1 (message in @p err). */
+static int ask_alerts(hl_ingester_t *ing, hl_pbatch_t **pbs, size_t n, char *err,
+                      size_t errsize) {
+    alert_step_t *st = &ing->alerts;
+    st->ncands = st->nqs = 0;
+    st->failed = 0;
+    hl_batch_observer_t obs = {NULL, on_created, st};
+    for (size_t i = 0; i < n && !st->failed; i++) {
+        st->listing = pbs[i];
+        if (hl_pbatch_creations(pbs[i], &ing->bopts, &obs))
+            st->failed = 1;
+    }
+    if (!st->failed && st->ncands * 4 > st->qs_cap) {
+        hl_zquery_t *qs = realloc(st->qs, st->ncands * 4 * sizeof *qs);
+        if (qs) {
+            st->qs = qs;
+            st->qs_cap = st->ncands * 4;
+        } else {
+            st->failed = 1;
+        }
+    }
+    if (st->failed) {
+        hl_seterr(err, errsize, "out of memory");
         return -1;
+    }
     size_t nq = 0;
     int64_t window = ing->conf->alerts_repeat_days * 86400;
-    for (size_t i = 0; i < ap->ncands; i++) {
-        alert_cand_t *c = &ap->cands[i];
+    for (size_t i = 0; i < st->ncands; i++) {
+        alert_cand_t *c = &st->cands[i];
         c->first_query = nq;
         hl_cst_t day;
         hl_cst_from_unix(c->ts, &day);
         char h[17];
         for (size_t w = 0; w < c->nwho; w++) { /* repeats of this caller / enterprise */
-            hl_zquery_t *q = &qs[nq++];
+            hl_zquery_t *q = &st->qs[nq++];
+            memset(q, 0, sizeof *q);
             hex64(c->who[w].hash, h);
             snprintf(q->key, sizeof q->key, "hl:who:%s:%s:%s", ing->conf->topic_tickets, h,
                      hl_topics[c->topic].code);
@@ -461,7 +528,8 @@ static int raise_alerts(hl_ingester_t *ing, char *err, size_t errsize) {
         if (c->nwho) { /* many callers, one topic, one place, one day */
             hex64(c->who[0].hash, h);
             for (int place = 0; place < (*c->park ? 2 : 1); place++) {
-                hl_zquery_t *q = &qs[nq++];
+                hl_zquery_t *q = &st->qs[nq++];
+                memset(q, 0, sizeof *q);
                 char where[40];
                 if (place == 0)
                     snprintf(where, sizeof where, "d:%s", hl_districts[c->district].code);
@@ -480,13 +548,20 @@ static int raise_alerts(hl_ingester_t *ing, char *err, size_t errsize) {
             }
         }
     }
+    st->nqs = nq;
+    return hl_store_zcount_send(ing->store, st->qs, nq, err, errsize) ? -1 : 0;
+}
+
+/* Reads the answers to ask_alerts()' questions and emits the alerts the
+ * rules give (ingest/alerts.h). @returns 0, or -1 (message in @p err). */
+static int raise_alerts(hl_ingester_t *ing, char *err, size_t errsize) {
+    alert_step_t *st = &ing->alerts;
+    if (hl_store_zcount_recv(ing->store, st->qs, st->nqs, err, errsize))
+        return -1;
+    const hl_zquery_t *qs = st->qs;
     int rc = 0;
-    if (hl_store_zcount(ing->store, qs, nq, err, errsize)) {
-        rc = -1;
-        goto out;
-    }
-    for (size_t i = 0; i < ap->ncands && rc == 0; i++) {
-        const alert_cand_t *c = &ap->cands[i];
+    for (size_t i = 0; i < st->ncands && rc == 0; i++) {
+        const alert_cand_t *c = &st->cands[i];
         size_t q = c->first_query;
         hl_alert_type_t best = HL_ALERT_NONE;
         int64_t best_count = 0;
@@ -510,8 +585,6 @@ static int raise_alerts(hl_ingester_t *ing, char *err, size_t errsize) {
     }
     if (rc)
         hl_seterr(err, errsize, "could not queue an alert");
-out:
-    free(qs);
     return rc;
 }
 
@@ -532,24 +605,16 @@ static int settle(hl_ingester_t *ing) {
     return -1;
 }
 
-/* Writes the open batch. @returns 0, or -1 when it could not be written
- * (the caller recovers: drop, re-read offsets, re-seek). */
-static int flush_batch(hl_ingester_t *ing) {
-    int64_t t0 = hl_now_ms();
+/* Writes one batch: the partitions' batches @p pbs (writer thread, or the
+ * polling thread while the writer is idle). @returns 0, or -1 when it was
+ * not written (the polling thread recovers: drop, re-read offsets,
+ * re-seek). */
+static int write_batch(hl_ingester_t *ing, hl_pbatch_t **pbs, size_t n) {
     char err[HL_ERRSTR_SIZE];
-    hl_pbatch_t **pbs = calloc(ing->nparts + 1, sizeof *pbs);
-    int *stale = calloc(ing->nparts + 1, sizeof *stale);
-    size_t n = 0;
+    int *stale = calloc(n + 1, sizeof *stale);
     int rc = -1;
-    if (!pbs || !stale)
+    if (!stale)
         goto out;
-    for (size_t p = 0; p < ing->nparts; p++)
-        if (ing->parts[p].assigned && ing->parts[p].pb.events)
-            pbs[n++] = &ing->parts[p].pb;
-    if (n == 0) {
-        rc = 0;
-        goto out;
-    }
     if (settle(ing))
         goto out;
     if (hl_store_load_states(ing->store, pbs, n, stale, err, sizeof err)) {
@@ -564,17 +629,20 @@ static int flush_batch(hl_ingester_t *ing) {
             ing->totals.stale_batches++;
             goto out;
         }
-    if (apply_batches(ing, pbs, n)) {
-        ing->need_recover = 1;
+    if (ask_alerts(ing, pbs, n, err, sizeof err)) {
+        hl_log("WARN", "alerts: %s", err);
+        ing->totals.redis_failures++;
+        goto out;
+    }
+    if (apply_batches(ing, pbs, n))
+        goto out;
+    if (raise_alerts(ing, err, sizeof err)) {
+        hl_log("WARN", "alerts: %s", err);
+        ing->totals.redis_failures++;
         goto out;
     }
     if (hl_store_load_counters(ing->store, pbs, n, err, sizeof err)) {
         hl_log("WARN", "reading the counters: %s", err);
-        ing->totals.redis_failures++;
-        goto out;
-    }
-    if (raise_alerts(ing, err, sizeof err)) {
-        hl_log("WARN", "alerts: %s", err);
         ing->totals.redis_failures++;
         goto out;
     }
@@ -584,38 +652,138 @@ static int flush_batch(hl_ingester_t *ing) {
         hl_log("WARN", "dead-letter delivery: %s", err);
         goto out;
     }
-    if (ing->need_recover)
-        goto out;
     if (hl_store_commit(ing->store, pbs, n, err, sizeof err)) {
         hl_log("WARN", "writing the batch: %s", err);
         ing->totals.redis_failures++;
         goto out;
     }
     rc = 0;
-    for (size_t i = 0; i < n; i++)
-        hl_pbatch_reset(pbs[i], ing->conf->topic_tickets, pbs[i]->partition,
-                        pbs[i]->next_offset);
     ing->totals.batches++;
-    ing->batch_events = 0;
-    if (ing->metrics) {
-        hl_metrics_snapshot_t snap = {0};
-        snap.messages = ing->totals.messages;
-        snap.deadlettered = ing->totals.deadlettered;
-        snap.batches = ing->totals.batches;
-        hl_store_counts(ing->store, &snap.redis_round_trips, &snap.redis_commands);
-        snap.redis_failures = ing->totals.redis_failures;
-        snap.stale_batches = ing->totals.stale_batches;
-        memcpy(snap.events_by_type, ing->totals.by_type, sizeof snap.events_by_type);
-        snap.lag = ing->lag;
-        snap.last_batch_ms = (double)(hl_now_ms() - t0);
-        memcpy(snap.table_version, ing->table_version, sizeof snap.table_version);
-        hl_metrics_update(ing->metrics, &snap);
-    }
-    ing->last_batch_ms = (double)(hl_now_ms() - t0);
 out:
-    free(pbs);
     free(stale);
     return rc;
+}
+
+static void *writer_main(void *opaque) {
+    hl_ingester_t *ing = opaque;
+    writer_t *w = &ing->writer;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->pending && !w->stop)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (!w->pending)
+            break;
+        pthread_mutex_unlock(&w->mu);
+        int64_t t0 = hl_now_ms();
+        int rc = write_batch(ing, w->pbs, w->n);
+        pthread_mutex_lock(&w->mu);
+        w->batch_ms = (double)(hl_now_ms() - t0);
+        w->failed |= rc != 0;
+        w->done = 1;
+        w->pending = 0;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static void publish_metrics(hl_ingester_t *ing) {
+    hl_metrics_snapshot_t snap = {0};
+    snap.messages = ing->totals.messages;
+    snap.deadlettered = ing->totals.deadlettered + ing->decode_deadlettered;
+    snap.batches = ing->totals.batches;
+    hl_store_counts(ing->store, &snap.redis_round_trips, &snap.redis_commands);
+    snap.redis_failures = ing->totals.redis_failures;
+    snap.stale_batches = ing->totals.stale_batches;
+    memcpy(snap.events_by_type, ing->totals.by_type, sizeof snap.events_by_type);
+    snap.lag = ing->lag;
+    snap.last_batch_ms = ing->last_batch_ms;
+    memcpy(snap.table_version, ing->table_version, sizeof snap.table_version);
+    hl_metrics_update(ing->metrics, &snap);
+}
+
+/* Takes the writer's outcome (polling thread): with @p wait, waits until it
+ * is idle (then the store, the appliers, the out batches and the
+ * write-path counters are the caller's again); without, returns at once if
+ * it is busy. A written batch's figures go to the metrics.
+ * @returns 0, or -1 (need_recover set) when the batch handed over last was
+ * not written. */
+static int writer_outcome(hl_ingester_t *ing, int wait) {
+    writer_t *w = &ing->writer;
+    if (!w->started)
+        return 0;
+    pthread_mutex_lock(&w->mu);
+    if (w->pending && !wait) {
+        pthread_mutex_unlock(&w->mu);
+        return 0;
+    }
+    while (w->pending)
+        pthread_cond_wait(&w->cv, &w->mu);
+    int failed = w->failed, done = w->done;
+    w->failed = w->done = 0;
+    double ms = w->batch_ms;
+    pthread_mutex_unlock(&w->mu);
+    if (failed) {
+        ing->need_recover = 1;
+        return -1;
+    }
+    if (done) {
+        ing->last_batch_ms = ms;
+        if (ing->metrics)
+            publish_metrics(ing);
+    }
+    return 0;
+}
+
+/* Waits until the writer is idle: writer_outcome() waiting. */
+static int wait_writer(hl_ingester_t *ing) { return writer_outcome(ing, 1); }
+
+/* Hands the filling batch over to the writer (polling thread): once the
+ * previous one is written, each partition's batch becomes its out batch and
+ * an empty batch continues from its next offset. @returns 0, or -1 when the
+ * previous batch was not written or this one lost an event (need_recover
+ * set: nothing is handed over). */
+static int hand_over(hl_ingester_t *ing) {
+    writer_t *w = &ing->writer;
+    if (wait_writer(ing) || ing->need_recover)
+        return -1;
+    if (w->cap < ing->nparts) {
+        hl_pbatch_t **pbs = realloc(w->pbs, ing->nparts * sizeof *pbs);
+        if (!pbs) {
+            ing->need_recover = 1;
+            return -1;
+        }
+        w->pbs = pbs;
+        w->cap = ing->nparts;
+    }
+    size_t n = 0;
+    for (size_t p = 0; p < ing->nparts; p++) {
+        part_t *ps = &ing->parts[p];
+        if (!ps->assigned || !ps->pb.events)
+            continue;
+        hl_pbatch_t full = ps->pb;
+        ps->pb = ps->out;
+        ps->out = full;
+        hl_pbatch_reset(&ps->pb, ing->conf->topic_tickets, (int32_t)p, full.next_offset);
+        w->pbs[n++] = &ps->out;
+    }
+    ing->batch_events = 0;
+    if (!n)
+        return 0;
+    pthread_mutex_lock(&w->mu);
+    w->n = n;
+    w->pending = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return 0;
+}
+
+/* Writes the filling batch and waits for it (polling thread). @returns 0,
+ * or -1 (need_recover set) when it was not written. */
+static int flush_now(hl_ingester_t *ing) {
+    if (hand_over(ing))
+        return -1;
+    return wait_writer(ing);
 }
 
 /* Drops the open batch, pauses consuming, and waits (with backoff) until
@@ -623,7 +791,9 @@ out:
  * @returns 0 (recovered, or stopped by *run), -1 when Redis refuses our
  * credentials (fatal: waiting cannot help). */
 static int recover(hl_ingester_t *ing, volatile sig_atomic_t *run) {
-    settle(ing); /* whatever it says, the stored offsets below decide */
+    /* whatever they say, the stored offsets below decide */
+    wait_writer(ing);
+    settle(ing);
     drop_batches(ing);
     hl_kafka_pause(ing->kafka);
     int backoff_ms = 100;
@@ -742,7 +912,9 @@ static void maybe_emit_report(hl_ingester_t *ing) {
     hl_cst_quarter(w - ing->conf->report_grace_days * 86400, current, sizeof current);
     if (hl_report_quarter_shift(current, -1, due, sizeof due) || strcmp(due, ing->emitted) <= 0)
         return;
-    if (settle(ing)) { /* the report reads what the batches wrote */
+    if (wait_writer(ing)) /* the report reads what the batches wrote */
+        return;
+    if (settle(ing)) {
         ing->need_recover = 1;
         return;
     }
@@ -796,6 +968,7 @@ static void reload_table(hl_ingester_t *ing) {
 }
 
 static void log_stats(hl_ingester_t *ing, int64_t now) {
+    wait_writer(ing); /* its counters are ours again (a failure sets need_recover) */
     double secs = (double)(now - ing->stats_at_ms) / 1000.0;
     int64_t lag = 0;
     for (size_t p = 0; p < ing->nparts; p++) {
@@ -812,7 +985,8 @@ static void log_stats(hl_ingester_t *ing, int64_t now) {
            "ingest: %.0f events/s, lag %lld, last batch %.0f ms, dead-lettered %llu, "
            "redis failures %llu, redis round trips/event %.4f, table %s",
            secs > 0 ? (double)(ing->totals.messages - ing->stats_messages) / secs : 0.0,
-           (long long)lag, ing->last_batch_ms, (unsigned long long)ing->totals.deadlettered,
+           (long long)lag, ing->last_batch_ms,
+           (unsigned long long)(ing->totals.deadlettered + ing->decode_deadlettered),
            (unsigned long long)ing->totals.redis_failures,
            ing->totals.messages ? (double)ing->totals.redis_round_trips / (double)ing->totals.messages
                                 : 0.0,
@@ -851,7 +1025,7 @@ int hl_ingester_run(hl_ingester_t *ing, volatile sig_atomic_t *run,
                 return -1;
             continue;
         }
-        if (*reload && ing->batch_events == 0) {
+        if (*reload && ing->batch_events == 0 && wait_writer(ing) == 0) {
             *reload = 0;
             reload_table(ing);
         }
@@ -874,12 +1048,13 @@ int hl_ingester_run(hl_ingester_t *ing, volatile sig_atomic_t *run,
             }
             hl_kafka_msg_done(&m);
         }
+        writer_outcome(ing, 0); /* a written batch shows in the metrics at once */
         int64_t now = hl_now_ms();
         int all_eof = until_caught_up && all_at_end(ing);
         if (ing->batch_events &&
             ((int64_t)ing->batch_events >= ing->conf->batch_size ||
              now - ing->batch_opened_ms >= ing->conf->batch_max_ms || all_eof)) {
-            if (flush_batch(ing))
+            if (hand_over(ing))
                 ing->need_recover = 1;
             else
                 maybe_emit_report(ing);
@@ -887,14 +1062,14 @@ int hl_ingester_run(hl_ingester_t *ing, volatile sig_atomic_t *run,
         if (now - ing->stats_at_ms >= ing->conf->stats_interval_s * 1000)
             log_stats(ing, now);
         if (until_caught_up && !ing->need_recover && ing->batch_events == 0 && all_at_end(ing)) {
-            if (settle(ing) == 0)
+            if (wait_writer(ing) == 0 && settle(ing) == 0)
                 break;
             ing->need_recover = 1;
         }
     }
     /* SIGTERM: finish the in-flight batch if Redis takes it, else abandon it
      * (the stored offsets say where to resume) */
-    if (((ing->batch_events && !ing->need_recover && flush_batch(ing)) || settle(ing)))
+    if (write_all(ing))
         hl_log("WARN", "stop: in-flight batch abandoned; it is re-read on the next start");
     log_stats(ing, hl_now_ms());
     return 0;
@@ -902,6 +1077,7 @@ int hl_ingester_run(hl_ingester_t *ing, volatile sig_atomic_t *run,
 
 void hl_ingester_totals(const hl_ingester_t *ing, hl_ingest_totals_t *out) {
     *out = ing->totals;
+    out->deadlettered += ing->decode_deadlettered;
     hl_store_counts(ing->store, &out->redis_round_trips, &out->redis_commands);
 }
 
@@ -912,16 +1088,30 @@ void hl_ingester_destroy(hl_ingester_t *ing) {
         hl_kafka_close(ing->kafka); /* revokes through on_revoke */
         hl_kafka_destroy(ing->kafka);
     }
-    for (size_t p = 0; p < ing->nparts; p++)
+    writer_t *w = &ing->writer;
+    if (w->started) {
+        wait_writer(ing);
+        pthread_mutex_lock(&w->mu);
+        w->stop = 1;
+        pthread_cond_broadcast(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->thread, NULL);
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+    }
+    free(w->pbs);
+    for (size_t p = 0; p < ing->nparts; p++) {
         hl_pbatch_free(&ing->parts[p].pb);
+        hl_pbatch_free(&ing->parts[p].out);
+    }
     free(ing->parts);
     hl_store_destroy(ing->store);
     hl_metrics_destroy(ing->metrics);
     hl_query_destroy(ing->query);
     hl_report_rules_destroy(ing->report_rules);
-    for (int a = 0; ing->appliers && a < 2; a++)
-        free(ing->appliers[a].cands);
     free(ing->appliers);
+    free(ing->alerts.cands);
+    free(ing->alerts.qs);
     hl_result_free(&ing->res);
     hl_event_parser_destroy(ing->parser);
     hl_classifier_destroy(ing->clf);

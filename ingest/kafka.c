@@ -3,6 +3,7 @@
 
 #include <librdkafka/rdkafka.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +31,12 @@ static int is_consumer_only(const char *key) {
     "kafka.sasl.mechanism): "
 
 /* What a handle's callbacks tell its owner: failed deliveries since the last
- * flush, and the first error that retrying cannot cure. */
+ * flush, and the first error that retrying cannot cure. One thread at a time
+ * serves a handle's callbacks (hl_kafka_t: under poll_mu); fatal_error is
+ * written once, before fatal is set, so any thread may test fatal. */
 typedef struct {
     long delivery_failures;
-    int fatal;
+    atomic_int fatal;
     char fatal_error[512];
 } kafka_status_t;
 
@@ -43,8 +46,9 @@ struct hl_kafka_s {
     hl_kafka_hooks_t hooks;
     char *topic;
     rd_kafka_topic_partition_list_t *assignment;
-    kafka_status_t status; /* of the consumer and the producer */
-    pthread_mutex_t poll_mu; /* serves the producer's callbacks from produce() */
+    kafka_status_t consumer_status; /* served by the polling thread */
+    kafka_status_t status;          /* the producer's */
+    pthread_mutex_t poll_mu;        /* held while serving the producer's callbacks */
 };
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
@@ -64,16 +68,16 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
  * and librdkafka would retry them forever); logs the others, which
  * librdkafka recovers from by itself (reconnecting). */
 static void record_error(kafka_status_t *status, rd_kafka_t *rk, int err, const char *reason) {
-    if (status->fatal)
+    if (atomic_load(&status->fatal))
         return;
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
         char buf[256];
         rd_kafka_fatal_error(rk, buf, sizeof buf);
-        status->fatal = 1;
         snprintf(status->fatal_error, sizeof status->fatal_error, "kafka fatal error: %s", buf);
+        atomic_store(&status->fatal, 1);
     } else if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
-        status->fatal = 1;
         snprintf(status->fatal_error, sizeof status->fatal_error, "kafka: " REFUSED "%s", reason);
+        atomic_store(&status->fatal, 1);
     } else {
         hl_log("WARN", "kafka: %s", reason);
     }
@@ -82,14 +86,14 @@ static void record_error(kafka_status_t *status, rd_kafka_t *rk, int err, const 
 /* @returns 1 with the message in @p errstr when @p status holds an error
  * retrying cannot cure, else 0. */
 static int failed_for_good(const kafka_status_t *status, char *errstr, size_t errstr_size) {
-    if (!status->fatal)
+    if (!atomic_load(&status->fatal))
         return 0;
     hl_seterr(errstr, errstr_size, "%s", status->fatal_error);
     return 1;
 }
 
 static void on_consumer_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
-    record_error(&((hl_kafka_t *)opaque)->status, rk, err, reason);
+    record_error(&((hl_kafka_t *)opaque)->consumer_status, rk, err, reason);
 }
 
 /* The error callback of handles whose opaque is their kafka_status_t. */
@@ -252,8 +256,13 @@ static void fill_msg(hl_kmsg_t *msg, rd_kafka_message_t *m) {
 }
 
 int hl_kafka_poll(hl_kafka_t *k, int timeout_ms, hl_kmsg_t *msg, char *errstr, size_t errstr_size) {
-    rd_kafka_poll(k->producer, 0);
-    if (failed_for_good(&k->status, errstr, errstr_size))
+    /* the producer's callbacks, unless another thread serves them now */
+    if (pthread_mutex_trylock(&k->poll_mu) == 0) {
+        rd_kafka_poll(k->producer, 0);
+        pthread_mutex_unlock(&k->poll_mu);
+    }
+    if (failed_for_good(&k->consumer_status, errstr, errstr_size) ||
+        failed_for_good(&k->status, errstr, errstr_size))
         return -1;
     rd_kafka_message_t *m = rd_kafka_consumer_poll(k->consumer, timeout_ms);
     if (!m)
@@ -334,21 +343,28 @@ hl_err_t hl_kafka_produce(hl_kafka_t *k, const char *topic, const char *key, siz
 }
 
 /* Waits up to @p timeout_ms for @p rk's messages to be delivered, giving up
- * at once when @p status records an error retrying cannot cure. */
-static hl_err_t flush(rd_kafka_t *rk, kafka_status_t *status, int timeout_ms, char *errstr,
-                      size_t errstr_size) {
+ * at once when @p status records an error retrying cannot cure. Serves the
+ * callbacks holding @p poll_mu (NULL: a producer used by one thread). */
+static hl_err_t flush(rd_kafka_t *rk, kafka_status_t *status, pthread_mutex_t *poll_mu,
+                      int timeout_ms, char *errstr, size_t errstr_size) {
     int64_t deadline = hl_now_ms() + timeout_ms;
     rd_kafka_resp_err_t e;
+    long failed;
     for (;;) {
         int64_t left = deadline - hl_now_ms();
+        if (poll_mu)
+            pthread_mutex_lock(poll_mu);
         e = rd_kafka_flush(rk, left < 0 ? 0 : left > 100 ? 100 : (int)left);
+        failed = status->delivery_failures;
+        if (e != RD_KAFKA_RESP_ERR__TIMED_OUT || left <= 0)
+            status->delivery_failures = 0;
+        if (poll_mu)
+            pthread_mutex_unlock(poll_mu);
         if (failed_for_good(status, errstr, errstr_size))
             return HL_ERR_KAFKA;
         if (e != RD_KAFKA_RESP_ERR__TIMED_OUT || left <= 0)
             break;
     }
-    long failed = status->delivery_failures;
-    status->delivery_failures = 0;
     if (e) {
         hl_seterr(errstr, errstr_size, "kafka flush: %s (%d messages undelivered)",
                   rd_kafka_err2str(e), rd_kafka_outq_len(rk));
@@ -362,7 +378,7 @@ static hl_err_t flush(rd_kafka_t *rk, kafka_status_t *status, int timeout_ms, ch
 }
 
 hl_err_t hl_kafka_flush(hl_kafka_t *k, int timeout_ms, char *errstr, size_t errstr_size) {
-    return flush(k->producer, &k->status, timeout_ms, errstr, errstr_size);
+    return flush(k->producer, &k->status, &k->poll_mu, timeout_ms, errstr, errstr_size);
 }
 
 void hl_kafka_pause(hl_kafka_t *k) {
@@ -456,7 +472,7 @@ hl_err_t hl_producer_send(hl_producer_t *p, const char *topic, const char *key, 
 }
 
 hl_err_t hl_producer_flush(hl_producer_t *p, int timeout_ms, char *errstr, size_t errstr_size) {
-    return flush(p->rk, &p->status, timeout_ms, errstr, errstr_size);
+    return flush(p->rk, &p->status, NULL, timeout_ms, errstr, errstr_size);
 }
 
 void hl_producer_destroy(hl_producer_t *p) {

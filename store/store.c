@@ -22,6 +22,7 @@ struct hl_store_s {
     redisContext *c;
     int watching; /* the offsets of the batch being written are WATCHed on c */
     uint64_t unread; /* replies of the last commit (MULTI .. EXEC) not read yet */
+    uint64_t unread_alerts; /* replies of hl_store_zcount_send() not read yet */
     uint64_t round_trips, commands;
     char mark[40];      /* this commit's change mark: "<run id>.<commit number>" */
     uint64_t run_id, commits;
@@ -76,6 +77,7 @@ static void drop(hl_store_t *st) {
     st->c = NULL;
     st->watching = 0;
     st->unread = 0;
+    st->unread_alerts = 0;
 }
 
 /* Fails the call: the connection is dropped, to be rebuilt on the next. */
@@ -93,6 +95,8 @@ static hl_err_t fail(hl_store_t *st, char *errstr, size_t errstr_size, const cha
 
 /* Before any other command: the last commit's outcome, if not read yet. */
 static hl_err_t connect_if_needed(hl_store_t *st, char *errstr, size_t errstr_size) {
+    if (st->unread_alerts)
+        drop(st); /* alert answers nobody will read: they would be taken for this call's */
     if (st->unread) {
         hl_err_t err = hl_store_settle(st, errstr, errstr_size);
         if (err)
@@ -575,8 +579,11 @@ hl_err_t hl_store_settle(hl_store_t *st, char *errstr, size_t errstr_size) {
     return err;
 }
 
-hl_err_t hl_store_zcount(hl_store_t *st, hl_zquery_t *qs, size_t n, char *errstr,
-                         size_t errstr_size) {
+/* Answers per query: ZADD, EXPIRE, ZCOUNT, and ZSCORE with keep_min. */
+static size_t zquery_replies(const hl_zquery_t *q) { return q->keep_min ? 4 : 3; }
+
+hl_err_t hl_store_zcount_send(hl_store_t *st, const hl_zquery_t *qs, size_t n, char *errstr,
+                              size_t errstr_size) {
     hl_err_t err = connect_if_needed(st, errstr, errstr_size);
     if (err || n == 0)
         return err;
@@ -585,8 +592,9 @@ hl_err_t hl_store_zcount(hl_store_t *st, hl_zquery_t *qs, size_t n, char *errstr
     /* written in RESP directly: formatting was most of this call's time */
     resp_t r = {0};
     int bad = 0;
+    uint64_t replies = 0;
     for (size_t i = 0; i < n && !bad; i++) {
-        hl_zquery_t *q = &qs[i];
+        const hl_zquery_t *q = &qs[i];
         size_t kl = strlen(q->key), ml = strlen(q->member);
         resp_arg(&r, "ZADD", 4);
         resp_arg(&r, q->key, kl);
@@ -599,19 +607,22 @@ hl_err_t hl_store_zcount(hl_store_t *st, hl_zquery_t *qs, size_t n, char *errstr
         resp_arg(&r, q->key, kl);
         resp_arg_int(&r, q->ttl_s);
         bad = bad || resp_send(st, &r);
+        replies += zquery_replies(q);
     }
     for (size_t i = 0; i < n && !bad; i++) {
-        hl_zquery_t *q = &qs[i];
+        const hl_zquery_t *q = &qs[i];
         size_t kl = strlen(q->key);
         resp_arg(&r, "ZCOUNT", 6);
         resp_arg(&r, q->key, kl);
         resp_arg_int(&r, q->count_min);
         resp_arg_int(&r, q->count_max);
         bad = resp_send(st, &r);
-        resp_arg(&r, "ZSCORE", 6);
-        resp_arg(&r, q->key, kl);
-        resp_arg(&r, q->member, strlen(q->member));
-        bad = bad || resp_send(st, &r);
+        if (q->keep_min) {
+            resp_arg(&r, "ZSCORE", 6);
+            resp_arg(&r, q->key, kl);
+            resp_arg(&r, q->member, strlen(q->member));
+            bad = bad || resp_send(st, &r);
+        }
     }
     hl_sbuf_free(&r.b);
     if (bad) { /* commands half queued: start over on a new connection */
@@ -620,20 +631,59 @@ hl_err_t hl_store_zcount(hl_store_t *st, hl_zquery_t *qs, size_t n, char *errstr
         return HL_ERR_NOMEM;
     }
     st->round_trips++;
-    for (size_t i = 0; i < 4 * n; i++) {
-        redisReply *r = NULL;
-        if (redisGetReply(st->c, (void **)&r) != REDIS_OK || !r || r->type == REDIS_REPLY_ERROR) {
-            err = fail(st, errstr, errstr_size, "alert counts", r);
-            freeReplyObject(r);
+    for (int done = 0; !done;)
+        if (redisBufferWrite(st->c, &done) != REDIS_OK)
+            return fail(st, errstr, errstr_size, "alert counts", NULL);
+    st->unread_alerts = replies;
+    return HL_OK;
+}
+
+/* Reads the next answer into *@p out (freed by the caller). @returns HL_OK,
+ * or an error (the connection dropped). */
+static hl_err_t read_alert_reply(hl_store_t *st, redisReply **out, char *errstr,
+                                 size_t errstr_size) {
+    *out = NULL;
+    if (redisGetReply(st->c, (void **)out) == REDIS_OK && *out &&
+        (*out)->type != REDIS_REPLY_ERROR)
+        return HL_OK;
+    hl_err_t err = fail(st, errstr, errstr_size, "alert counts", *out);
+    freeReplyObject(*out);
+    *out = NULL;
+    return err;
+}
+
+hl_err_t hl_store_zcount_recv(hl_store_t *st, hl_zquery_t *qs, size_t n, char *errstr,
+                              size_t errstr_size) {
+    uint64_t want = 0;
+    for (size_t i = 0; i < n; i++)
+        want += zquery_replies(&qs[i]);
+    if (want == 0)
+        return HL_OK;
+    if (!st->c || st->unread_alerts != want) {
+        hl_seterr(errstr, errstr_size, "redis %s:%d: alert counts: the answers were lost",
+                  st->host, st->port);
+        drop(st);
+        return HL_ERR_REDIS;
+    }
+    st->unread_alerts = 0;
+    redisReply *r;
+    hl_err_t err;
+    for (size_t i = 0; i < 2 * n; i++) { /* the additions and TTLs */
+        if ((err = read_alert_reply(st, &r, errstr, errstr_size)))
             return err;
-        }
-        if (i >= 2 * n) {
-            hl_zquery_t *q = &qs[(i - 2 * n) / 2];
-            if ((i - 2 * n) % 2 == 0)
-                q->count = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
-            else
-                q->member_score = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : -1;
-        }
+        freeReplyObject(r);
+    }
+    for (size_t i = 0; i < n; i++) {
+        hl_zquery_t *q = &qs[i];
+        if ((err = read_alert_reply(st, &r, errstr, errstr_size)))
+            return err;
+        q->count = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+        freeReplyObject(r);
+        if (!q->keep_min)
+            continue;
+        if ((err = read_alert_reply(st, &r, errstr, errstr_size)))
+            return err;
+        q->member_score = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : -1;
         freeReplyObject(r);
     }
     return HL_OK;

@@ -60,8 +60,9 @@ hl_err_t hl_store_settle(hl_store_t *st, char *errstr, size_t errstr_size);
 
 /* One question for alerts, asked of an idempotent sorted set: add @p member
  * with @p score (keep_min: keep the member's earliest score), give the key a
- * TTL, then count members scored in [count_min, count_max] and read the
- * member's score back. Replaying the same additions changes nothing. */
+ * TTL, then count members scored in [count_min, count_max] and, with
+ * keep_min, read the member's score back (is this addition the earliest?).
+ * Replaying the same additions changes nothing. */
 typedef struct hl_zquery_s {
     char key[160];
     char member[80];
@@ -70,15 +71,22 @@ typedef struct hl_zquery_s {
     int64_t ttl_s;
     int64_t count_min, count_max;
     int64_t count;        /* out */
-    int64_t member_score; /* out */
+    int64_t member_score; /* out, keep_min only */
 } hl_zquery_t;
 
-/* Asks every query in one pipelined round trip: all additions, then all
- * counts. Keys lie outside the partitions' hash tags (a caller's tickets
- * span partitions).
+/* Sends every query in one pipeline, all additions then all counts, and
+ * returns without waiting: Redis answers while the caller works, and
+ * hl_store_zcount_recv() reads the answers into the same @p qs (borrowed
+ * until then). Any other call on @p st before that drops the connection
+ * (the answers are lost; the caller recovers). Keys lie outside the
+ * partitions' hash tags (a caller's tickets span partitions).
+ * @returns HL_OK, HL_ERR_REDIS or HL_ERR_NOMEM. */
+hl_err_t hl_store_zcount_send(hl_store_t *st, const hl_zquery_t *qs, size_t n, char *errstr,
+                              size_t errstr_size);
+/* Reads the answers to the @p n queries @p qs of hl_store_zcount_send().
  * @returns HL_OK or HL_ERR_REDIS. */
-hl_err_t hl_store_zcount(hl_store_t *st, hl_zquery_t *qs, size_t n, char *errstr,
-                         size_t errstr_size);
+hl_err_t hl_store_zcount_recv(hl_store_t *st, hl_zquery_t *qs, size_t n, char *errstr,
+                              size_t errstr_size);
 
 /* Round trips and commands sent since creation. */
 void hl_store_counts(const hl_store_t *st, uint64_t *round_trips, uint64_t *commands);
