@@ -1033,6 +1033,7 @@ int hl_ingester_run(hl_ingester_t *ing, volatile sig_atomic_t *run,
         int got = hl_kafka_poll(ing->kafka, 50, &m, err, sizeof err);
         if (got < 0) {
             hl_log("ERROR", "%s", err);
+            wait_writer(ing); /* the caller reads the totals */
             return -1;
         }
         if (got == 1) {

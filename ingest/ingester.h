@@ -36,7 +36,7 @@ hl_ingester_t *hl_ingester_new(const hl_conf_t *conf, hl_classifier_t *clf, char
 int hl_ingester_run(hl_ingester_t *ing, volatile sig_atomic_t *run,
                     volatile sig_atomic_t *reload, int until_caught_up);
 
-/* Totals since creation. */
+/* Totals since creation (after hl_ingester_run() returned: the writer is idle). */
 void hl_ingester_totals(const hl_ingester_t *ing, hl_ingest_totals_t *out);
 
 /* Leaves the group cleanly and frees everything; NULL is allowed. */

@@ -447,6 +447,75 @@ static int test_batch_hot_words_packed(void) {
     return fails;
 }
 
+/* What an observer heard of created tickets, one line each. */
+typedef struct heard_s {
+    char text[1024];
+    size_t len;
+} heard_t;
+
+static void hear_created(void *opaque, const hl_change_t *c) {
+    heard_t *h = opaque;
+    if (c->type != HL_EV_CREATED)
+        return;
+    int w = snprintf(h->text + h->len, sizeof h->text - h->len, "%.*s t%d d%d %s f%u w%zu ts%lld\n",
+                     (int)c->id_len, c->id, c->ticket->topic, c->ticket->district, c->ticket->park,
+                     c->flags, c->nwho, (long long)c->ts);
+    if (w > 0)
+        h->len += (size_t)w;
+}
+
+/* hl_pbatch_creations() names, before the lifecycle runs, exactly the
+ * tickets hl_pbatch_apply() then creates: first creations of ids the store
+ * does not hold, in order, with the same ticket (what the alert look-ups,
+ * sent before the batch is applied, are asked about). */
+static int test_batch_creations_before_apply(void) {
+    int fails = 0;
+    hl_pbatch_t pb = {0};
+    hl_pbatch_reset(&pb, "tickets", 1, 0);
+    hl_result_t res = {0};
+    res.topic = 12;
+    res.dept = 1;
+    res.flags = HL_FLAG_URGENT;
+    hl_who_t who = {0};
+    who.hash = 7;
+    hl_event_t c = {0};
+    c.type = HL_EV_CREATED;
+    c.ts = 1676424660;
+    c.appeal = HL_AP_COMPLAINT;
+    c.district = 3;
+    const char *ids[] = {"T1", "T1", "OLD", "T3"};
+    for (int i = 0; i < 4; i++) {
+        c.id.ptr = ids[i];
+        c.id.len = strlen(ids[i]);
+        c.park.ptr = i == 3 ? "园区" : NULL;
+        c.park.len = i == 3 ? strlen("园区") : 0;
+        TEST_ASSERT(hl_pbatch_add(&pb, i, &c, &res, &who, i == 3, "{}", 2) == 0, "add %d", i);
+    }
+    hl_event_t d = {0};
+    d.type = HL_EV_DISPATCHED;
+    d.id.ptr = "T1";
+    d.id.len = 2;
+    d.ts = c.ts + 60;
+    d.department = 10;
+    TEST_ASSERT(hl_pbatch_add(&pb, 4, &d, NULL, NULL, 0, "{d}", 3) == 0, "add dispatched");
+    const char *old = "1|1676424660|1676428260|0|12|1|10|0|0|0|0|0|0|";
+    TEST_ASSERT(hl_pbatch_set_state(&pb, "T1", 2, NULL, 0) == 0, "state");
+    TEST_ASSERT(hl_pbatch_set_state(&pb, "OLD", 3, old, strlen(old)) == 0, "state");
+    TEST_ASSERT(hl_pbatch_set_state(&pb, "T3", 2, NULL, 0) == 0, "state");
+    hl_batch_opts_t opts = {5 * 86400, 3600, 86400, "abc"};
+    heard_t before = {{0}, 0}, during = {{0}, 0};
+    hl_batch_observer_t ob = {NULL, hear_created, &before}, od = {NULL, hear_created, &during};
+    TEST_ASSERT(hl_pbatch_creations(&pb, &opts, &ob) == 0, "creations");
+    TEST_ASSERT(strcmp(before.text, "T1 t12 d3  f1 w0 ts1676424660\n"
+                                    "T3 t12 d3 园区 f1 w1 ts1676424660\n") == 0,
+                "creations heard:\n%s", before.text);
+    TEST_ASSERT(hl_pbatch_apply(&pb, &opts, &od) == 0, "apply");
+    TEST_ASSERT(strcmp(before.text, during.text) == 0, "before:\n%sduring:\n%s", before.text,
+                during.text);
+    hl_pbatch_free(&pb);
+    return fails;
+}
+
 const hl_unit_test_t hl_unit_tests_lifecycle[] = {
     {"lifecycle_every_event_every_state", test_lifecycle_every_event_every_state},
     {"ticket_pack_roundtrip", test_ticket_pack_roundtrip},
@@ -455,5 +524,6 @@ const hl_unit_test_t hl_unit_tests_lifecycle[] = {
     {"batch_counters_add_to_stored", test_batch_counters_add_to_stored},
     {"kwpack_merge", test_kwpack_merge},
     {"batch_hot_words_packed", test_batch_hot_words_packed},
+    {"batch_creations_before_apply", test_batch_creations_before_apply},
     {NULL, NULL},
 };
