@@ -552,13 +552,15 @@ static int test_bucket_cache(void) {
                     hl_bcache_is_kept(bc, "hl:{t:0}:d:1", 12, "m2", 2),
                 "kept under the new mark only");
     /* packed hot words are read as the plain fields they hold, and summed
-     * with plain ones (buckets written before packing) */
-    const char *packed[] = {"kw#3=拖欠\t2\n罚款\t1\n", "kw|拖欠=1"};
+     * with plain ones (buckets written before packing) and with the same
+     * keyword in another group (buckets written with another number of
+     * groups: common/kwpack.h) */
+    const char *packed[] = {"kw#3=拖欠\t2\n罚款\t1\n", "kw|拖欠=1", "kw#12=拖欠\t4\n"};
     hl_bcache_begin(bc);
-    fails += read_hash(bc, "hl:{t:0}:d:2", "m3", packed, 2);
+    fails += read_hash(bc, "hl:{t:0}:d:2", "m3", packed, 3);
     hl_strmap_clear(&out);
     TEST_ASSERT(hl_bcache_emit(bc, &out) == HL_OK, "emit");
-    TEST_ASSERT(sum_of(&out, "kw|拖欠") == 3 && sum_of(&out, "kw|罚款") == 1 && out.count == 2,
+    TEST_ASSERT(sum_of(&out, "kw|拖欠") == 7 && sum_of(&out, "kw|罚款") == 1 && out.count == 2,
                 "packed: %lld %zu", (long long)sum_of(&out, "kw|拖欠"), out.count);
     hl_bcache_begin(bc);
     TEST_ASSERT(hl_bcache_read_begin(bc, "hl:{t:0}:d:3", 12, NULL, 0) == HL_OK &&
