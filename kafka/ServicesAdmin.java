@@ -2,11 +2,14 @@
 // broker and creating the project's topics costs a single Java launch:
 //
 //   java -cp 'kafka/jars/*' ServicesAdmin BOOTSTRAP TIMEOUT_SECONDS NAME:PARTITIONS...
+//   java -cp 'kafka/jars/*' ServicesAdmin BOOTSTRAP TIMEOUT_SECONDS --delete-prefix PREFIX
 //
 // It waits until the broker answers a topic listing, creates the topics that are
 // missing (replication factor 1), waits until every partition of those topics
-// has a leader, and prints one line per topic. Exit status: 0 ready, 2 the broker
-// did not answer in time, 1 anything else (message on stderr).
+// has a leader, and prints one line per topic. With --delete-prefix it deletes
+// every topic whose name starts with PREFIX instead (bench/run's topics) and
+// prints one line per topic deleted. Exit status: 0 done, 2 the broker did not
+// answer in time, 1 anything else (message on stderr).
 // It logs in with SASL/SCRAM-SHA-256 when HOTLINE_SERVICES_SASL_USERNAME and
 // HOTLINE_SERVICES_SASL_PASSWORD are set (from the environment, so that the
 // password is not on a command line).
@@ -70,6 +73,10 @@ public final class ServicesAdmin {
                 System.err.println("kafka: no answer to a topic listing from " + bootstrap);
                 System.exit(NOT_READY);
             }
+            if (args.length == 4 && args[2].equals("--delete-prefix")) {
+                deleteByPrefix(admin, existing, args[3], deadline);
+                System.exit(0);
+            }
 
             List<NewTopic> toCreate = new ArrayList<>();
             for (Map.Entry<String, Integer> e : wanted.entrySet()) {
@@ -111,6 +118,24 @@ public final class ServicesAdmin {
             System.exit(1);
         }
         System.exit(0);
+    }
+
+    /** Deletes the topics of @p existing whose name starts with @p prefix. */
+    private static void deleteByPrefix(Admin admin, Set<String> existing, String prefix, long deadline)
+            throws Exception {
+        List<String> doomed = new ArrayList<>();
+        for (String name : existing) {
+            if (!prefix.isEmpty() && name.startsWith(prefix)) {
+                doomed.add(name);
+            }
+        }
+        if (doomed.isEmpty()) {
+            return;
+        }
+        admin.deleteTopics(doomed).all().get(remainingMs(deadline, 1000), TimeUnit.MILLISECONDS);
+        for (String name : doomed) {
+            System.out.printf("kafka: topic %s deleted%n", name);
+        }
     }
 
     /** Topic names once the broker answers a listing, or null at the deadline. */
