@@ -15,10 +15,11 @@
  * (hand_over: the partitions' pb and out swap) to the writer thread, which
  * writes it (write_batch) while the polling thread fills the next one; the
  * lifecycle inside write_batch runs on two threads (apply_batches). From
- * hand-over until wait_writer() returns, the store, the appliers, the out
- * batches and the write-path counters belong to the writer; the polling
- * thread waits for it before anything else touches them (a rebalance,
- * recovery, a report, statistics, a keyword-table reload, the exit). */
+ * hand-over until wait_writer() returns, the store, the appliers, the alert
+ * step (alert_step.h), the out batches and the write-path counters belong
+ * to the writer; the polling thread waits for it before anything else
+ * touches them (a rebalance, recovery, a report, statistics, a keyword-table
+ * reload, the exit). */
 #include "ingest/ingester.h"
 
 #include <pthread.h>
@@ -30,6 +31,7 @@
 #include "common/hl.h"
 #include "common/siphash.h"
 #include "common/taxonomy.h"
+#include "ingest/alert_step.h"
 #include "ingest/alerts.h"
 #include "ingest/batch.h"
 #include "ingest/event.h"
@@ -43,31 +45,6 @@
 
 #define OFFSET_UNKNOWN INT64_MAX /* drop everything until recovered */
 #define OFFSET_ANY (-1)          /* accept the first message, wherever */
-
-/* A new ticket that may raise alerts, listed before its batch is applied. */
-typedef struct alert_cand_s {
-    hl_pbatch_t *pb;
-    char id[HL_ID_MAX + 1];
-    int64_t ts;
-    int topic, district;
-    unsigned flags;
-    char park[HL_PARK_MAX + 1];
-    hl_who_t who[2];
-    size_t nwho;
-    size_t first_query; /* index of its first hl_zquery_t */
-} alert_cand_t;
-
-/* The alert step of the batch being written: the new tickets that may
- * raise alerts (in event order) and their questions to Redis, sent before
- * the batch is applied and answered while it is. */
-typedef struct alert_step_s {
-    hl_pbatch_t *listing;   /* the partition batch hl_pbatch_creations() is on */
-    alert_cand_t *cands;
-    size_t ncands, cands_cap;
-    hl_zquery_t *qs;        /* each candidate's from its first_query */
-    size_t nqs, qs_cap;
-    int failed;             /* out of memory */
-} alert_step_t;
 
 /* One thread of the apply step: its share of the partitions' batches, and
  * what hl_pbatch_apply() reports through the observer (@p ap is its opaque). */
@@ -134,7 +111,7 @@ struct hl_ingester_s {
     /* the apply step runs on two threads, each over a share of the
      * partitions' batches (apply_batches()) */
     struct applier_s *appliers;
-    alert_step_t alerts;
+    hl_alert_step_t *alerts;
     /* statistics interval */
     int64_t stats_at_ms;
     uint64_t stats_messages;
@@ -247,7 +224,8 @@ hl_ingester_t *hl_ingester_new(const hl_conf_t *conf, hl_classifier_t *clf, char
     hl_redis_opts_t so = hl_redis_opts_from_conf(conf);
     ing->store = hl_store_new(&so);
     ing->appliers = calloc(2, sizeof *ing->appliers);
-    if (!ing->parser || !ing->store || !ing->appliers) {
+    ing->alerts = hl_alert_step_new();
+    if (!ing->parser || !ing->store || !ing->appliers || !ing->alerts) {
         hl_seterr(errstr, errstr_size, "out of memory");
         goto fail;
     }
@@ -320,33 +298,6 @@ static void on_unknown(void *opaque, int32_t partition, int64_t offset, const ch
     if (send_deadletter(ap->ing, id, id_len, raw, len, HL_REJECT_UNKNOWN_TICKET, "unknown ticket",
                         partition, offset))
         ap->failed = 1;
-}
-
-/* hl_pbatch_creations() observer: lists a new ticket that may raise alerts. */
-static void on_created(void *opaque, const hl_change_t *c) {
-    alert_step_t *st = opaque;
-    if (!(c->flags & HL_FLAG_URGENT) && c->nwho == 0)
-        return;
-    if (st->ncands == st->cands_cap) {
-        size_t cap = st->cands_cap ? st->cands_cap * 2 : 256;
-        alert_cand_t *n = realloc(st->cands, cap * sizeof *n);
-        if (!n) {
-            st->failed = 1;
-            return;
-        }
-        st->cands = n;
-        st->cands_cap = cap;
-    }
-    alert_cand_t *a = &st->cands[st->ncands++];
-    a->pb = st->listing;
-    snprintf(a->id, sizeof a->id, "%.*s", (int)c->id_len, c->id);
-    a->ts = c->ts;
-    a->topic = c->ticket->topic;
-    a->district = c->ticket->district;
-    a->flags = c->flags;
-    snprintf(a->park, sizeof a->park, "%s", c->ticket->park);
-    a->nwho = c->nwho > 2 ? 2 : c->nwho;
-    memcpy(a->who, c->who, a->nwho * sizeof *a->who);
 }
 
 /* A ticket created or changed: the classified feed (one message per new
@@ -459,135 +410,6 @@ static void handle(hl_ingester_t *ing, const hl_kmsg_t *m) {
         ing->need_recover = 1;
 }
 
-static void hex64(uint64_t v, char *out) { snprintf(out, 17, "%016llx", (unsigned long long)v); }
-
-/* One alert: into the partition's alert list (with the batch) and onto the
- * alerts topic. */
-static int emit_alert(hl_ingester_t *ing, const alert_cand_t *c, hl_alert_type_t type,
-                      const char *who, int64_t count) {
-    hl_alert_t a = {type, c->id, strlen(c->id), c->ts, c->topic, c->district,
-                    *c->park ? c->park : NULL, who, count};
-    char err[HL_ERRSTR_SIZE];
-    char *json = hl_alert_render(&a);
-    int rc = !json || hl_pbatch_add_alert(c->pb, json) ||
-             hl_kafka_produce(ing->kafka, ing->conf->topic_alerts, c->id, strlen(c->id), json,
-                              strlen(json), err, sizeof err);
-    free(json);
-    return rc ? -1 : 0;
-}
-
-/* Lists the batch's new tickets that may raise alerts and sends Redis the
- * questions: how often each one's caller or enterprise filed on its topic
- * lately, how many callers filed on it in its district or park today. The
- * answers are read by raise_alerts() (Redis answers while the batch is
- * applied). @returns 0, or -1 (message in @p err). */
-static int ask_alerts(hl_ingester_t *ing, hl_pbatch_t **pbs, size_t n, char *err,
-                      size_t errsize) {
-    alert_step_t *st = &ing->alerts;
-    st->ncands = st->nqs = 0;
-    st->failed = 0;
-    hl_batch_observer_t obs = {NULL, on_created, st};
-    for (size_t i = 0; i < n && !st->failed; i++) {
-        st->listing = pbs[i];
-        if (hl_pbatch_creations(pbs[i], &ing->bopts, &obs))
-            st->failed = 1;
-    }
-    if (!st->failed && st->ncands * 4 > st->qs_cap) {
-        hl_zquery_t *qs = realloc(st->qs, st->ncands * 4 * sizeof *qs);
-        if (qs) {
-            st->qs = qs;
-            st->qs_cap = st->ncands * 4;
-        } else {
-            st->failed = 1;
-        }
-    }
-    if (st->failed) {
-        hl_seterr(err, errsize, "out of memory");
-        return -1;
-    }
-    size_t nq = 0;
-    int64_t window = ing->conf->alerts_repeat_days * 86400;
-    for (size_t i = 0; i < st->ncands; i++) {
-        alert_cand_t *c = &st->cands[i];
-        c->first_query = nq;
-        hl_cst_t day;
-        hl_cst_from_unix(c->ts, &day);
-        char h[17];
-        for (size_t w = 0; w < c->nwho; w++) { /* repeats of this caller / enterprise */
-            hl_zquery_t *q = &st->qs[nq++];
-            memset(q, 0, sizeof *q);
-            hex64(c->who[w].hash, h);
-            snprintf(q->key, sizeof q->key, "hl:who:%s:%s:%s", ing->conf->topic_tickets, h,
-                     hl_topics[c->topic].code);
-            snprintf(q->member, sizeof q->member, "%s", c->id);
-            q->score = c->ts;
-            q->ttl_s = window + 86400;
-            q->count_min = c->ts - window;
-            q->count_max = c->ts;
-        }
-        if (c->nwho) { /* many callers, one topic, one place, one day */
-            hex64(c->who[0].hash, h);
-            for (int place = 0; place < (*c->park ? 2 : 1); place++) {
-                hl_zquery_t *q = &st->qs[nq++];
-                memset(q, 0, sizeof *q);
-                char where[40];
-                if (place == 0)
-                    snprintf(where, sizeof where, "d:%s", hl_districts[c->district].code);
-                else
-                    snprintf(where, sizeof where, "p:%016llx",
-                             (unsigned long long)hl_siphash(ing->alert_key, c->park, strlen(c->park)));
-                snprintf(q->key, sizeof q->key, "hl:crowd:%s:%s:%s:%04d%02d%02d",
-                         ing->conf->topic_tickets, where, hl_topics[c->topic].code, day.year,
-                         day.month, day.day);
-                snprintf(q->member, sizeof q->member, "%s", h);
-                q->score = c->ts;
-                q->keep_min = 1;
-                q->ttl_s = 2 * 86400;
-                q->count_min = 0;
-                q->count_max = c->ts;
-            }
-        }
-    }
-    st->nqs = nq;
-    return hl_store_zcount_send(ing->store, st->qs, nq, err, errsize) ? -1 : 0;
-}
-
-/* Reads the answers to ask_alerts()' questions and emits the alerts the
- * rules give (ingest/alerts.h). @returns 0, or -1 (message in @p err). */
-static int raise_alerts(hl_ingester_t *ing, char *err, size_t errsize) {
-    alert_step_t *st = &ing->alerts;
-    if (hl_store_zcount_recv(ing->store, st->qs, st->nqs, err, errsize))
-        return -1;
-    const hl_zquery_t *qs = st->qs;
-    int rc = 0;
-    for (size_t i = 0; i < st->ncands && rc == 0; i++) {
-        const alert_cand_t *c = &st->cands[i];
-        size_t q = c->first_query;
-        hl_alert_type_t best = HL_ALERT_NONE;
-        int64_t best_count = 0;
-        const char *best_who = NULL;
-        for (size_t w = 0; w < c->nwho; w++, q++) {
-            hl_alert_type_t t = hl_alert_repeat(qs[q].count);
-            if (t != HL_ALERT_NONE && qs[q].count > best_count) {
-                best = t;
-                best_count = qs[q].count;
-                best_who = c->who[w].masked;
-            }
-        }
-        if (best != HL_ALERT_NONE)
-            rc |= emit_alert(ing, c, best, best_who, best_count);
-        for (int place = 0; c->nwho && place < (*c->park ? 2 : 1); place++, q++)
-            if (hl_alert_cluster(qs[q].count, qs[q].member_score == c->ts,
-                                 ing->conf->alerts_cluster_callers))
-                rc |= emit_alert(ing, c, HL_ALERT_CLUSTER, NULL, qs[q].count);
-        if (c->flags & HL_FLAG_URGENT)
-            rc |= emit_alert(ing, c, HL_ALERT_URGENT, c->nwho ? c->who[0].masked : NULL, 1);
-    }
-    if (rc)
-        hl_seterr(err, errsize, "could not queue an alert");
-    return rc;
-}
-
 /* Reads whether the batch sent last applied (hl_store_commit returns once
  * it is sent, and Redis executes it while the next batch is consumed).
  * @returns 0, or -1 when it did not (the caller recovers: drop, re-read
@@ -629,14 +451,15 @@ static int write_batch(hl_ingester_t *ing, hl_pbatch_t **pbs, size_t n) {
             ing->totals.stale_batches++;
             goto out;
         }
-    if (ask_alerts(ing, pbs, n, err, sizeof err)) {
+    if (hl_alert_step_ask(ing->alerts, ing->store, ing->conf, ing->alert_key, &ing->bopts, pbs, n,
+                          err, sizeof err)) {
         hl_log("WARN", "alerts: %s", err);
         ing->totals.redis_failures++;
         goto out;
     }
     if (apply_batches(ing, pbs, n))
         goto out;
-    if (raise_alerts(ing, err, sizeof err)) {
+    if (hl_alert_step_raise(ing->alerts, ing->store, ing->kafka, ing->conf, err, sizeof err)) {
         hl_log("WARN", "alerts: %s", err);
         ing->totals.redis_failures++;
         goto out;
@@ -1111,8 +934,7 @@ void hl_ingester_destroy(hl_ingester_t *ing) {
     hl_query_destroy(ing->query);
     hl_report_rules_destroy(ing->report_rules);
     free(ing->appliers);
-    free(ing->alerts.cands);
-    free(ing->alerts.qs);
+    hl_alert_step_destroy(ing->alerts);
     hl_result_free(&ing->res);
     hl_event_parser_destroy(ing->parser);
     hl_classifier_destroy(ing->clf);
