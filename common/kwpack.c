@@ -2,6 +2,7 @@
  * both sides sorted by keyword bytes. */
 #include "common/kwpack.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 unsigned hl_kwpack_group(const char *word, size_t len, unsigned groups) {
@@ -45,15 +46,16 @@ static void put_line(hl_sbuf_t *out, const char *word, size_t len, int64_t count
     hl_sbuf_putc(out, '\n');
 }
 
+static int cmp_deltas(const void *a, const void *b) {
+    const hl_kwpack_delta_t *x = a, *y = b;
+    return cmp_words(x->word, x->len, y->word, y->len);
+}
+
 int hl_kwpack_merge(const char *stored, size_t stored_len, hl_kwpack_delta_t *deltas, size_t n,
                     hl_sbuf_t *out) {
-    for (size_t i = 1; i < n; i++) { /* insertion sort: a group takes a few dozen */
-        hl_kwpack_delta_t d = deltas[i];
-        size_t j = i;
-        for (; j > 0 && cmp_words(deltas[j - 1].word, deltas[j - 1].len, d.word, d.len) > 0; j--)
-            deltas[j] = deltas[j - 1];
-        deltas[j] = d;
-    }
+    /* a batch may change a few hundred keywords of one group of a day bucket */
+    if (n > 1)
+        qsort(deltas, n, sizeof *deltas, cmp_deltas);
     const char *p = stored, *end = stored + stored_len, *w = NULL, *prev = NULL;
     size_t wl = 0, prev_len = 0, di = 0;
     int64_t c = 0;

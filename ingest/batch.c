@@ -501,8 +501,7 @@ static int cells_to_counters(hl_pbatch_t *pb) {
     for (size_t j = 0; j < pb->cells.count; j++) {
         const hl_strmap_entry_t *e = &pb->cells.entries[j];
         const char *key = hl_strmap_key(&pb->cells, e);
-        uint32_t h;
-        memcpy(&h, key, sizeof h);
+        uint32_t h = hash_of_key(key);
         const char *cell = key + sizeof h;
         size_t cl = e->key_len - sizeof h;
         size_t dl = (size_t)((const char *)memchr(cell, '|', cl) - cell) + 1; /* "<dim>|" */

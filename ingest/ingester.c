@@ -110,7 +110,7 @@ struct hl_ingester_s {
     uint64_t alert_key[2];
     /* the apply step runs on two threads, each over a share of the
      * partitions' batches (apply_batches()) */
-    struct applier_s *appliers;
+    applier_t appliers[2];
     hl_alert_step_t *alerts;
     /* statistics interval */
     int64_t stats_at_ms;
@@ -223,9 +223,8 @@ hl_ingester_t *hl_ingester_new(const hl_conf_t *conf, hl_classifier_t *clf, char
     ing->parser = hl_event_parser_new();
     hl_redis_opts_t so = hl_redis_opts_from_conf(conf);
     ing->store = hl_store_new(&so);
-    ing->appliers = calloc(2, sizeof *ing->appliers);
     ing->alerts = hl_alert_step_new();
-    if (!ing->parser || !ing->store || !ing->appliers || !ing->alerts) {
+    if (!ing->parser || !ing->store || !ing->alerts) {
         hl_seterr(errstr, errstr_size, "out of memory");
         goto fail;
     }
@@ -510,10 +509,16 @@ static void *writer_main(void *opaque) {
     return NULL;
 }
 
+/* Messages dead-lettered: by the decoder and by the apply step (unknown
+ * tickets). */
+static uint64_t deadlettered(const hl_ingester_t *ing) {
+    return ing->totals.deadlettered + ing->decode_deadlettered;
+}
+
 static void publish_metrics(hl_ingester_t *ing) {
     hl_metrics_snapshot_t snap = {0};
     snap.messages = ing->totals.messages;
-    snap.deadlettered = ing->totals.deadlettered + ing->decode_deadlettered;
+    snap.deadlettered = deadlettered(ing);
     snap.batches = ing->totals.batches;
     hl_store_counts(ing->store, &snap.redis_round_trips, &snap.redis_commands);
     snap.redis_failures = ing->totals.redis_failures;
@@ -809,7 +814,7 @@ static void log_stats(hl_ingester_t *ing, int64_t now) {
            "redis failures %llu, redis round trips/event %.4f, table %s",
            secs > 0 ? (double)(ing->totals.messages - ing->stats_messages) / secs : 0.0,
            (long long)lag, ing->last_batch_ms,
-           (unsigned long long)(ing->totals.deadlettered + ing->decode_deadlettered),
+           (unsigned long long)deadlettered(ing),
            (unsigned long long)ing->totals.redis_failures,
            ing->totals.messages ? (double)ing->totals.redis_round_trips / (double)ing->totals.messages
                                 : 0.0,
@@ -901,7 +906,7 @@ int hl_ingester_run(hl_ingester_t *ing, volatile sig_atomic_t *run,
 
 void hl_ingester_totals(const hl_ingester_t *ing, hl_ingest_totals_t *out) {
     *out = ing->totals;
-    out->deadlettered += ing->decode_deadlettered;
+    out->deadlettered = deadlettered(ing);
     hl_store_counts(ing->store, &out->redis_round_trips, &out->redis_commands);
 }
 
@@ -933,7 +938,6 @@ void hl_ingester_destroy(hl_ingester_t *ing) {
     hl_metrics_destroy(ing->metrics);
     hl_query_destroy(ing->query);
     hl_report_rules_destroy(ing->report_rules);
-    free(ing->appliers);
     hl_alert_step_destroy(ing->alerts);
     hl_result_free(&ing->res);
     hl_event_parser_destroy(ing->parser);

@@ -93,6 +93,15 @@ static hl_err_t fail(hl_store_t *st, char *errstr, size_t errstr_size, const cha
     return hl_redis_error_kind(reply);
 }
 
+/* Sends everything queued on the connection, without reading an answer.
+ * @returns HL_OK, or an error (the connection dropped). */
+static hl_err_t send_queued(hl_store_t *st, char *errstr, size_t errstr_size, const char *what) {
+    for (int done = 0; !done;)
+        if (redisBufferWrite(st->c, &done) != REDIS_OK)
+            return fail(st, errstr, errstr_size, what, NULL);
+    return HL_OK;
+}
+
 /* Before any other command: the last commit's outcome, if not read yet. */
 static hl_err_t connect_if_needed(hl_store_t *st, char *errstr, size_t errstr_size) {
     if (st->unread_alerts)
@@ -544,9 +553,9 @@ hl_err_t hl_store_commit(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, char
     st->watching = 0;
     /* send it all now; its answer (MULTI, every queued command, EXEC) is
      * read by hl_store_settle() */
-    for (int done = 0; !done;)
-        if (redisBufferWrite(st->c, &done) != REDIS_OK)
-            return fail(st, errstr, errstr_size, "commit", NULL);
+    hl_err_t err = send_queued(st, errstr, errstr_size, "commit");
+    if (err)
+        return err;
     st->unread = st->commands - before;
     return HL_OK;
 }
@@ -631,9 +640,8 @@ hl_err_t hl_store_zcount_send(hl_store_t *st, const hl_zquery_t *qs, size_t n, c
         return HL_ERR_NOMEM;
     }
     st->round_trips++;
-    for (int done = 0; !done;)
-        if (redisBufferWrite(st->c, &done) != REDIS_OK)
-            return fail(st, errstr, errstr_size, "alert counts", NULL);
+    if ((err = send_queued(st, errstr, errstr_size, "alert counts")))
+        return err;
     st->unread_alerts = replies;
     return HL_OK;
 }
