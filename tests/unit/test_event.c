@@ -134,6 +134,12 @@ static int test_event_rejections(void) {
         {"{\"id\":\"x\",\"event\":\"resolved\",\"ts\":\"2023-01-01T00:00:00Z\",\"note\":\"\\ud800\\u0041\"}", HL_REJECT_INVALID_UTF8},
         {"{\"id\":\"x\",\"event\":\"resolved\",\"ts\":\"2023-01-01T00:00:00Z\",\"unknown\":\"a\\uDBFF\"}", HL_REJECT_INVALID_UTF8},
         {"{\"id\":\"x\",\"event\":\"resolved\",\"ts\":\"2023-01-01T00:00:00Z\",\"note\":\"\\ud83d\\ude00 \\\\ud800\"}", HL_REJECT_NONE},
+        /* a character cut by the message's end is invalid UTF-8, not a
+         * premature end of the JSON (what a validating yajl meets first);
+         * and a broken character before a NUL is reported, not the NUL */
+        {"{\"id\":\"x\",\"event\":\"resolved\",\"note\":\"\xe4\xb8", HL_REJECT_INVALID_UTF8},
+        {"{\"id\":\"x\",\"note\":\"\xe4\xb8\xad\xe4", HL_REJECT_INVALID_UTF8},
+        {"{\"id\":\"x\",\"note\":\"\xff\\u0000\"}", HL_REJECT_INVALID_UTF8},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         hl_event_t ev;
