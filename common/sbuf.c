@@ -37,6 +37,21 @@ size_t hl_fmt_u64(char *out, uint64_t v) {
     return n;
 }
 
+size_t hl_fmt_u64_pad(char *out, uint64_t v, int width) {
+    char digits[20];
+    size_t n = hl_fmt_u64(digits, v), pad = width > 0 && (size_t)width > n ? (size_t)width - n : 0;
+    memset(out, '0', pad);
+    memcpy(out + pad, digits, n);
+    return pad + n;
+}
+
+size_t hl_fmt_i64(char *out, int64_t v) {
+    if (v >= 0)
+        return hl_fmt_u64(out, (uint64_t)v);
+    out[0] = '-';
+    return 1 + hl_fmt_u64(out + 1, -(uint64_t)v);
+}
+
 int hl_parse_i64(const char *s, size_t len, int64_t *out) {
     size_t d = len && s[0] == '-';
     if (d == len || len - d > 18)

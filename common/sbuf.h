@@ -39,6 +39,15 @@ static inline void hl_sbuf_putc(hl_sbuf_t *b, char c) {
  * @returns its length (1..20). */
 size_t hl_fmt_u64(char *out, uint64_t v);
 
+/* Writes @p v zero-padded to @p width digits (printf's "%0*llu") at @p out
+ * (no NUL). @returns its length (max(width, digits)); out holds at least 20
+ * bytes or width. */
+size_t hl_fmt_u64_pad(char *out, uint64_t v, int width);
+
+/* Writes the signed decimal form of @p v at @p out (no NUL; at least 20
+ * bytes). @returns its length. */
+size_t hl_fmt_i64(char *out, int64_t v);
+
 /* Reads the whole of s[0..len) as a decimal integer: an optional '-', then
  * 1 to 18 digits (no overflow possible). @returns 0 with *out, or -1. */
 int hl_parse_i64(const char *s, size_t len, int64_t *out);

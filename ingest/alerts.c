@@ -8,7 +8,7 @@
 
 #include "common/siphash.h"
 #include "common/taxonomy.h"
-#include "ingest/feed.h"
+#include "ingest/rfc3339.h"
 
 static const char *const names[] = {"none", "repeat", "multi", "cluster", "urgent"};
 
@@ -72,7 +72,7 @@ int hl_alert_cluster(int64_t callers, int first_today, int64_t threshold) {
 
 char *hl_alert_render(const hl_alert_t *a) {
     char ts[32];
-    hl_feed_time(a->ts, ts, sizeof ts);
+    hl_cst_format(a->ts, ts, sizeof ts);
     json_t *o = json_object();
     json_object_set_new(o, "schema", json_integer(1));
     json_object_set_new(o, "type", json_string(hl_alert_type_name(a->type)));

@@ -566,32 +566,69 @@ static int recount(hl_pbatch_t *pb, const hl_ticket_t *before, const hl_ticket_t
     return 0;
 }
 
+/* Writes "hl:<tag>:<kind>:<YYYYMMDD>[HH]" (a bucket's key, at most 180
+ * bytes: the tag is under 160) into @p out, by hand: it and bucket_field
+ * ran snprintf seven times per new ticket. */
+static void bucket_key(char *out, const char *tag, char kind, const hl_cst_t *c) {
+    size_t tl = strlen(tag), n = 3 + tl;
+    memcpy(out, "hl:", 3);
+    memcpy(out + 3, tag, tl);
+    out[n++] = ':';
+    out[n++] = kind;
+    out[n++] = ':';
+    n += hl_fmt_u64_pad(out + n, (uint64_t)(c->year > 0 ? c->year : 0), 4);
+    n += hl_fmt_u64_pad(out + n, (uint64_t)c->month, 2);
+    n += hl_fmt_u64_pad(out + n, (uint64_t)c->day, 2);
+    if (kind == 'h')
+        n += hl_fmt_u64_pad(out + n, (uint64_t)c->hour, 2);
+    out[n] = '\0';
+}
+
+/* Writes "<a>|<b>|<c>" (c of @p c_len bytes) into @p out of @p size bytes.
+ * They are codes and a park name of at most HL_PARK_MAX bytes, so it fits;
+ * were it not to, c is cut (or the field left empty). */
+static void bucket_field(char *out, size_t size, const char *a, const char *b, const char *c,
+                         size_t c_len) {
+    size_t la = strlen(a), lb = strlen(b), head = la + lb + 2;
+    if (head >= size) {
+        out[0] = '\0';
+        return;
+    }
+    if (c_len > size - 1 - head)
+        c_len = size - 1 - head;
+    memcpy(out, a, la);
+    out[la] = '|';
+    memcpy(out + la + 1, b, lb);
+    out[head - 1] = '|';
+    memcpy(out + head, c, c_len);
+    out[head + c_len] = '\0';
+}
+
 /* Hotspot buckets: a new ticket counts in its CST hour and day. */
 static int bucket(hl_pbatch_t *pb, const hl_pending_t *p, const hl_batch_opts_t *opts) {
     hl_cst_t c;
     hl_cst_from_unix(p->ts, &c);
     char keys[2][200];
-    snprintf(keys[0], sizeof keys[0], "hl:%s:h:%04d%02d%02d%02d", pb->tag, c.year, c.month,
-             c.day, c.hour);
-    snprintf(keys[1], sizeof keys[1], "hl:%s:d:%04d%02d%02d", pb->tag, c.year, c.month, c.day);
+    bucket_key(keys[0], pb->tag, 'h', &c);
+    bucket_key(keys[1], pb->tag, 'd', &c);
     const int64_t ttl[2] = {opts->hour_ttl_s, opts->day_ttl_s};
     const char *topic = hl_topics[p->topic].code;
     /* the fields, the same in the hour and in the day bucket */
     char fields[5][HL_PARK_MAX + 64];
+    const size_t fsize = sizeof fields[0];
+    const char *district = hl_districts[p->district].code;
     int nf = 0;
-    snprintf(fields[nf++], sizeof fields[0], "dt|%s|%s", hl_districts[p->district].code, topic);
-    snprintf(fields[nf++], sizeof fields[0], "dept|%s|%s", hl_depts[p->sdept].code, topic);
-    snprintf(fields[nf++], sizeof fields[0], "appeal|%s|%s", hl_appeal_code(p->appeal), topic);
+    bucket_field(fields[nf++], fsize, "dt", district, topic, strlen(topic));
+    bucket_field(fields[nf++], fsize, "dept", hl_depts[p->sdept].code, topic, strlen(topic));
+    bucket_field(fields[nf++], fsize, "appeal", hl_appeal_code(p->appeal), topic, strlen(topic));
     /* the park as the quarter counts it (ticket_cells): cut at a character,
      * not at a byte, and an empty name is no park */
     size_t park_len = p->park_off != SIZE_MAX ? hl_park_cut(pb->arena + p->park_off, p->park_len)
                                               : 0;
     if (park_len)
-        snprintf(fields[nf++], sizeof fields[0], "park|%s|%.*s", topic, (int)park_len,
-                 pb->arena + p->park_off);
+        bucket_field(fields[nf++], fsize, "park", topic, pb->arena + p->park_off, park_len);
     if (p->flags & HL_FLAG_URGENT)
-        snprintf(fields[nf++], sizeof fields[0], "urgent|%s|%s", hl_districts[p->district].code,
-                 topic);
+        bucket_field(fields[nf++], fsize, "urgent", district, topic, strlen(topic));
     /* a hot word counts in "kw#<group>\t<keyword>", a member of the packed
      * field "kw#<group>"; keywords are at most 100 bytes (classify/rules.c) */
     char kw_field[256] = "kw#";

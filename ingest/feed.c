@@ -12,13 +12,6 @@
 #include "common/taxonomy.h"
 #include "ingest/rfc3339.h"
 
-void hl_feed_time(int64_t t, char *out, size_t size) {
-    hl_cst_t c;
-    hl_cst_from_unix(t, &c);
-    snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", c.year, c.month, c.day, c.hour,
-             c.minute, c.second);
-}
-
 static const char *const sat_codes[] = {NULL, "satisfied", "basically_satisfied", "dissatisfied"};
 
 /* A JSON string, escaped as jansson escapes it (UTF-8 kept as it is). */
@@ -87,7 +80,7 @@ static void put_real(hl_sbuf_t *o, double v) {
 char *hl_feed_render(const hl_change_t *c, const char *table_version) {
     const hl_ticket_t *t = c->ticket;
     char ts[32], quarter[8];
-    hl_feed_time(c->ts, ts, sizeof ts);
+    hl_cst_format(c->ts, ts, sizeof ts);
     hl_sbuf_t o = {0};
     hl_sbuf_puts(&o, "{\"schema\":" HL_FEED_SCHEMA);
     if (c->type == HL_EV_CREATED) {

@@ -20,8 +20,4 @@
  * @returns a malloc'd NUL-terminated string (free()), or NULL when out of memory. */
 char *hl_feed_render(const hl_change_t *c, const char *table_version);
 
-/* Formats Unix seconds as RFC 3339 in China Standard Time into @p out
- * ("2023-02-15T09:31:00+08:00", 26 bytes with the NUL). */
-void hl_feed_time(int64_t t, char *out, size_t size);
-
 #endif

@@ -2,6 +2,9 @@
 #include "ingest/rfc3339.h"
 
 #include <stdio.h>
+#include <string.h>
+
+#include "common/sbuf.h"
 
 int64_t hl_days_from_civil(int y, int m, int d) {
     /* Howard Hinnant's algorithm. */
@@ -95,8 +98,39 @@ void hl_cst_from_unix(int64_t t, hl_cst_t *out) {
     out->quarter = (out->month - 1) / 3 + 1;
 }
 
+/* Copies @p n bytes of @p text into @p out as snprintf would: cut to
+ * @p size - 1 bytes, NUL-terminated when size > 0. */
+static void put_cut(char *out, size_t size, const char *text, size_t n) {
+    if (!size)
+        return;
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, text, n);
+    out[n] = '\0';
+}
+
+/* Formatted by hand: a batch formats it once per ticket change. */
 void hl_cst_quarter(int64_t t, char *out, size_t size) {
     hl_cst_t c;
     hl_cst_from_unix(t, &c);
-    snprintf(out, size, "%04dQ%d", c.year, c.quarter);
+    char b[32];
+    size_t n = hl_fmt_u64_pad(b, (uint64_t)(c.year > 0 ? c.year : 0), 4);
+    b[n++] = 'Q';
+    b[n++] = (char)('0' + c.quarter);
+    put_cut(out, size, b, n);
+}
+
+void hl_cst_format(int64_t t, char *out, size_t size) {
+    hl_cst_t c;
+    hl_cst_from_unix(t, &c);
+    char b[48];
+    size_t n = hl_fmt_u64_pad(b, (uint64_t)(c.year > 0 ? c.year : 0), 4);
+    const int parts[5] = {c.month, c.day, c.hour, c.minute, c.second};
+    static const char seps[5] = {'-', '-', 'T', ':', ':'};
+    for (int i = 0; i < 5; i++) {
+        b[n++] = seps[i];
+        n += hl_fmt_u64_pad(b + n, (uint64_t)parts[i], 2);
+    }
+    memcpy(b + n, "+08:00", 6);
+    put_cut(out, size, b, n + 6);
 }

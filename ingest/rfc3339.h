@@ -26,8 +26,14 @@ typedef struct hl_cst_s {
 /* Converts Unix seconds to CST calendar fields. */
 void hl_cst_from_unix(int64_t t, hl_cst_t *out);
 
-/* Writes the quarter "2023Q1" of @p t (CST) into out (at least 8 bytes). */
+/* Writes the quarter "2023Q1" of @p t (CST) into out (at least 8 bytes).
+ * Years before 1 (never a ticket's) are written as 0000. */
 void hl_cst_quarter(int64_t t, char *out, size_t size);
+
+/* Writes @p t as RFC 3339 in CST, "2023-02-15T09:31:00+08:00" (26 bytes
+ * with the NUL), into @p out, cut to @p size like snprintf; years before 1
+ * as 0000. Formatted by hand: one call per classified-feed message. */
+void hl_cst_format(int64_t t, char *out, size_t size);
 
 /* Days since 1970-01-01 of the civil date (proleptic Gregorian). */
 int64_t hl_days_from_civil(int y, int m, int d);

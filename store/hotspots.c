@@ -38,10 +38,7 @@ int64_t hl_hs_day_ceil(int64_t t) {
 }
 
 void hl_hs_format_time(int64_t t, char *out, size_t size) {
-    hl_cst_t c;
-    hl_cst_from_unix(t, &c);
-    snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", c.year, c.month, c.day, c.hour,
-             c.minute, c.second);
+    hl_cst_format(t, out, size);
 }
 
 /* Reads exactly @p n digits at s. @returns the value or -1. */

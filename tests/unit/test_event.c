@@ -221,6 +221,24 @@ static int test_rfc3339_cst(void) {
     TEST_ASSERT(c.year == 2024 && c.month == 3 && c.day == 1 && c.hour == 8 && c.minute == 30,
                 "%d-%d-%d %d:%d", c.year, c.month, c.day, c.hour, c.minute);
     TEST_ASSERT(hl_rfc3339_parse("2023-02-29T00:00:00Z", 20, &t) == -1, "not a leap year");
+    /* the hand-made formats are printf's, across the timestamps a ticket
+     * may carry, and cut like snprintf */
+    for (int64_t u = HL_TS_MIN; u <= HL_TS_MAX; u += 7919) {
+        char got[32], want[32], gq[8], wq[8];
+        hl_cst_from_unix(u, &c);
+        snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", c.year, c.month,
+                 c.day, c.hour, c.minute, c.second);
+        snprintf(wq, sizeof wq, "%04dQ%d", c.year, c.quarter);
+        hl_cst_format(u, got, sizeof got);
+        hl_cst_quarter(u, gq, sizeof gq);
+        if (strcmp(got, want) != 0 || strcmp(gq, wq) != 0) {
+            TEST_ASSERT(0, "%lld: %s / %s, want %s / %s", (long long)u, got, gq, want, wq);
+            break;
+        }
+    }
+    char small[11];
+    hl_cst_format(HL_TS_MIN, small, sizeof small);
+    TEST_STREQ(small, "2000-01-01");
     return fails;
 }
 

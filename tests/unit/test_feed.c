@@ -16,7 +16,10 @@ static const char *const sat_codes[] = {NULL, "satisfied", "basically_satisfied"
 static char *reference_render(const hl_change_t *c, const char *table_version) {
     const hl_ticket_t *t = c->ticket;
     char ts[32], quarter[8];
-    hl_feed_time(c->ts, ts, sizeof ts);
+    hl_cst_t cst; /* formatted here independently of hl_cst_format */
+    hl_cst_from_unix(c->ts, &cst);
+    snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", cst.year, cst.month, cst.day,
+             cst.hour, cst.minute, cst.second);
     json_t *o = json_object();
     json_object_set_new(o, "schema", json_integer(1));
     if (c->type == HL_EV_CREATED) {

@@ -130,6 +130,18 @@ static int test_ticket_pack_roundtrip(void) {
     TEST_ASSERT(n > 0, "pack");
     TEST_ASSERT(hl_ticket_unpack(&u, buf, n) == 0, "unpack %s", buf);
     TEST_ASSERT(memcmp(&t, &u, sizeof t) == 0, "roundtrip of %s", buf);
+    /* the exact text (stored in Redis: the format may never drift) */
+    t.hdept = -1;
+    t.due = -5;
+    n = hl_ticket_pack(&t, buf, sizeof buf);
+    char want[256];
+    snprintf(want, sizeof want, "1|%lld|-5|%lld|%d|%d|-1|%d|%d|%d|%d|%d|%d|a|b:{c}\r\n",
+             (long long)t.created, (long long)t.resolved_at, t.topic, t.sdept, t.district,
+             t.appeal, t.channel, t.resolved, t.reopened, t.satisfaction);
+    TEST_STREQ(buf, want);
+    TEST_ASSERT(n == strlen(want), "length %zu", n);
+    TEST_ASSERT(hl_ticket_pack(&t, buf, strlen(want)) == 0, "too small");
+    TEST_ASSERT(hl_ticket_pack(&t, buf, strlen(want) + 1) == n, "just fits");
     TEST_ASSERT(hl_ticket_unpack(&u, "1|2|3", 5) == -1, "truncated");
     TEST_ASSERT(hl_ticket_unpack(&u, "1|0|0|0|99|0|0|0|0|0|0|0|0|", 27) == -1, "bad topic");
     return fails;
