@@ -1,7 +1,6 @@
 /* rfc3339.c: RFC 3339 parsing and the CST calendar. */
 #include "ingest/rfc3339.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "common/sbuf.h"
