@@ -617,10 +617,11 @@ static int bucket(hl_pbatch_t *pb, const hl_pending_t *p, const hl_batch_opts_t 
     char fields[5][HL_PARK_MAX + 64];
     const size_t fsize = sizeof fields[0];
     const char *district = hl_districts[p->district].code;
+    const size_t tl = strlen(topic);
     int nf = 0;
-    bucket_field(fields[nf++], fsize, "dt", district, topic, strlen(topic));
-    bucket_field(fields[nf++], fsize, "dept", hl_depts[p->sdept].code, topic, strlen(topic));
-    bucket_field(fields[nf++], fsize, "appeal", hl_appeal_code(p->appeal), topic, strlen(topic));
+    bucket_field(fields[nf++], fsize, "dt", district, topic, tl);
+    bucket_field(fields[nf++], fsize, "dept", hl_depts[p->sdept].code, topic, tl);
+    bucket_field(fields[nf++], fsize, "appeal", hl_appeal_code(p->appeal), topic, tl);
     /* the park as the quarter counts it (ticket_cells): cut at a character,
      * not at a byte, and an empty name is no park */
     size_t park_len = p->park_off != SIZE_MAX ? hl_park_cut(pb->arena + p->park_off, p->park_len)
@@ -628,7 +629,7 @@ static int bucket(hl_pbatch_t *pb, const hl_pending_t *p, const hl_batch_opts_t 
     if (park_len)
         bucket_field(fields[nf++], fsize, "park", topic, pb->arena + p->park_off, park_len);
     if (p->flags & HL_FLAG_URGENT)
-        bucket_field(fields[nf++], fsize, "urgent", district, topic, strlen(topic));
+        bucket_field(fields[nf++], fsize, "urgent", district, topic, tl);
     /* a hot word counts in "kw#<group>\t<keyword>", a member of the packed
      * field "kw#<group>"; keywords are at most 100 bytes (classify/rules.c) */
     char kw_field[256] = "kw#";

@@ -426,10 +426,9 @@ static int settle(hl_ingester_t *ing) {
     return -1;
 }
 
-/* Writes one batch: the partitions' batches @p pbs (writer thread, or the
- * polling thread while the writer is idle). @returns 0, or -1 when it was
- * not written (the polling thread recovers: drop, re-read offsets,
- * re-seek). */
+/* Writes one batch: the partitions' batches @p pbs (writer thread).
+ * @returns 0, or -1 when it was not written (the polling thread recovers:
+ * drop, re-read offsets, re-seek). */
 static int write_batch(hl_ingester_t *ing, hl_pbatch_t **pbs, size_t n) {
     char err[HL_ERRSTR_SIZE];
     int *stale = calloc(n + 1, sizeof *stale);
@@ -891,7 +890,7 @@ int hl_ingester_run(hl_ingester_t *ing, volatile sig_atomic_t *run,
         if (now - ing->stats_at_ms >= ing->conf->stats_interval_s * 1000)
             log_stats(ing, now);
         if (until_caught_up && !ing->need_recover && ing->batch_events == 0 && all_at_end(ing)) {
-            if (wait_writer(ing) == 0 && settle(ing) == 0)
+            if (write_all(ing) == 0) /* nothing is filling: the batch in flight */
                 break;
             ing->need_recover = 1;
         }

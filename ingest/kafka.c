@@ -355,14 +355,15 @@ static hl_err_t flush(rd_kafka_t *rk, kafka_status_t *status, pthread_mutex_t *p
         if (poll_mu)
             pthread_mutex_lock(poll_mu);
         e = rd_kafka_flush(rk, left < 0 ? 0 : left > 100 ? 100 : (int)left);
+        int last = e != RD_KAFKA_RESP_ERR__TIMED_OUT || left <= 0;
         failed = status->delivery_failures;
-        if (e != RD_KAFKA_RESP_ERR__TIMED_OUT || left <= 0)
+        if (last)
             status->delivery_failures = 0;
         if (poll_mu)
             pthread_mutex_unlock(poll_mu);
         if (failed_for_good(status, errstr, errstr_size))
             return HL_ERR_KAFKA;
-        if (e != RD_KAFKA_RESP_ERR__TIMED_OUT || left <= 0)
+        if (last)
             break;
     }
     if (e) {
