@@ -90,14 +90,30 @@ static const prop_t props[] = {
 };
 #define NPROPS (sizeof props / sizeof props[0])
 
-/* kafka.* keys set by default, so a bare `hotline ingest` finds the broker
- * that scripts/services starts, and its memory stays small: librdkafka
- * prefetches up to queued.max.messages.kbytes (64 MiB by default) ahead of
- * a consumer; 16 MiB is still seconds of events at the ingester's speed. */
-static const char *const kafka_defaults[][2] = {
-    {"bootstrap.servers", "127.0.0.1:19092"},
-    {"group.id", "hotline-ingest"},
-    {"queued.max.messages.kbytes", "16384"},
+/* kafka.* keys set by default, each with why (printed in the docs). The
+ * consumer's fetcher in librdkafka 2.0.2 (Debian 12's) stops fetching when
+ * its prefetch queue is full and looks again only when its broker thread
+ * wakes: at the latest after one second, or at any request on its broker
+ * connection. With a small queue that second starved the ingester: it
+ * emptied the queue in well under a second and waited for the rest (at
+ * 16 MiB, 1,000,000 events took 20 s whatever the ingester's work; later
+ * librdkafka versions have fetch.queue.backoff.ms for this). A metadata
+ * refresh is such a request: every 50 ms it wakes the fetcher, so a small
+ * queue keeps up with the ingester. Only the consumer gets these three
+ * (ingest/kafka.c). */
+static const char *const kafka_defaults[][3] = {
+    {"bootstrap.servers", "127.0.0.1:19092", "the broker scripts/services starts"},
+    {"group.id", "hotline-ingest", "the ingesters' consumer group"},
+    {"queued.max.messages.kbytes", "8192",
+     "the consumer's prefetch (librdkafka's default is 64 MiB): with the refresh below, "
+     "8 MiB keeps up with ~160 MB/s and keeps the ingester's memory small"},
+    {"topic.metadata.refresh.interval.ms", "50",
+     "wakes the consumer's fetcher: librdkafka 2.0.2 looks at a full prefetch queue again "
+     "only after a second or at a request to its broker, and the ingester, waiting that "
+     "second, ran at half speed"},
+    {"metadata.max.age.ms", "900000",
+     "librdkafka's default (3 x its 5-minute refresh), not 3 x 50 ms: a topic whose "
+     "metadata ages out looks deleted"},
 };
 
 /* kafka.* keys that may also come from the environment (HOTLINE_KAFKA_...):
@@ -429,7 +445,8 @@ void hl_conf_doc_markdown(FILE *out) {
     }
     fprintf(out, ". Defaults:\n\n");
     for (size_t i = 0; i < sizeof kafka_defaults / sizeof kafka_defaults[0]; i++)
-        fprintf(out, "- `kafka.%s = %s`\n", kafka_defaults[i][0], kafka_defaults[i][1]);
+        fprintf(out, "- `kafka.%s = %s`: %s\n", kafka_defaults[i][0], kafka_defaults[i][1],
+                kafka_defaults[i][2]);
     fprintf(out, "\nValues of keys containing `password`, `secret`, `token`, "
                  "`.pem`, `jaas` or `hash.key` are printed as `***`.\n");
 }

@@ -10,13 +10,17 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Consumer-only properties a producer would warn about. */
+/* Properties only the consumer gets: consumer-only ones a producer would
+ * warn about, and the metadata refresh that wakes the consumer's fetcher
+ * (config/config.c kafka_defaults: the producer has no use for 20 metadata
+ * requests a second). */
 static const char *const consumer_only[] = {
     "group.id", "group.instance.id", "enable.auto.commit", "auto.commit.interval.ms",
     "enable.auto.offset.store", "auto.offset.reset", "enable.partition.eof",
     "partition.assignment.strategy", "session.timeout.ms", "heartbeat.interval.ms",
     "max.poll.interval.ms", "fetch.min.bytes", "fetch.wait.max.ms", "queued.min.messages",
-    "queued.max.messages.kbytes", "fetch.message.max.bytes", "isolation.level", NULL};
+    "queued.max.messages.kbytes", "fetch.message.max.bytes", "isolation.level",
+    "topic.metadata.refresh.interval.ms", "metadata.max.age.ms", NULL};
 
 static int is_consumer_only(const char *key) {
     for (int i = 0; consumer_only[i]; i++)

@@ -538,9 +538,10 @@ check(b"ingested %d messages" % len(stream) in out, "ingest summary: %r" % out)
 check(b"not queued" not in err and b"delivery to" not in err,
       "a dead letter or output was not delivered at first:\n%s" % err.decode(errors="replace")[-3000:])
 # The bound: a release build holds the consumer's prefetch (librdkafka keeps
-# at most queued.max.messages.kbytes = 64 MiB; the 10 MB message is there once
-# or twice in fetch buffers), the producer's copy of the 10 MB dead letter and
-# the batch's arena; ~140 MiB for a million ordinary events (README). 256 MiB
+# about kafka.queued.max.messages.kbytes = 8 MiB; the 10 MB message is there
+# once or twice in fetch buffers), the producer's copy of the 10 MB dead
+# letter and the batch's arena; ~100 MiB for a million ordinary events
+# (README). 256 MiB
 # leaves room for that and fails on anything that scales with the stream or
 # with the nesting depth. ASan (shadow memory, quarantine of freed blocks,
 # 256 MiB by default) needs more: 1 GiB there.

@@ -12,6 +12,15 @@ static int test_config_defaults_and_set(void) {
     TEST_STREQ(conf->topic_tickets, "hotline.tickets");
     TEST_ASSERT(conf->redis_port == 16379, "port %lld", (long long)conf->redis_port);
     TEST_STREQ(hl_conf_kafka_get(conf, "bootstrap.servers"), "127.0.0.1:19092");
+    /* the consumer's prefetch and the refresh that wakes its fetcher (without
+     * it librdkafka 2.0.2 starved the ingester), and the metadata age that
+     * must not follow the refresh down to 150 ms */
+    TEST_STREQ(hl_conf_kafka_get(conf, "queued.max.messages.kbytes"), "8192");
+    TEST_STREQ(hl_conf_kafka_get(conf, "topic.metadata.refresh.interval.ms"), "50");
+    TEST_STREQ(hl_conf_kafka_get(conf, "metadata.max.age.ms"), "900000");
+    TEST_ASSERT(hl_conf_set(conf, "kafka.topic.metadata.refresh.interval.ms", "200", err,
+                            sizeof err) == HL_CONF_OK, "%s", err);
+    TEST_STREQ(hl_conf_kafka_get(conf, "topic.metadata.refresh.interval.ms"), "200");
     TEST_ASSERT(hl_conf_set(conf, "redis.port", "6380", err, sizeof err) == HL_CONF_OK, "%s", err);
     TEST_ASSERT(conf->redis_port == 6380, "set");
     TEST_ASSERT(hl_conf_set(conf, "redis.port", "70000", err, sizeof err) == HL_CONF_INVALID, "range");
