@@ -99,8 +99,9 @@ static const prop_t props[] = {
  * 16 MiB, 1,000,000 events took 20 s whatever the ingester's work; later
  * librdkafka versions have fetch.queue.backoff.ms for this). A metadata
  * refresh is such a request: every 50 ms it wakes the fetcher, so a small
- * queue keeps up with the ingester. Only the consumer gets these three
- * (ingest/kafka.c). */
+ * queue keeps up with the ingester (with several brokers each refresh goes
+ * to one of them, so each fetcher wakes every few refreshes). The last
+ * three go to consumers only (ingest/kafka.c consumer_only). */
 static const char *const kafka_defaults[][3] = {
     {"bootstrap.servers", "127.0.0.1:19092", "the broker scripts/services starts"},
     {"group.id", "hotline-ingest", "the ingesters' consumer group"},

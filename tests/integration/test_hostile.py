@@ -541,9 +541,8 @@ check(b"not queued" not in err and b"delivery to" not in err,
 # about kafka.queued.max.messages.kbytes = 8 MiB; the 10 MB message is there
 # once or twice in fetch buffers), the producer's copy of the 10 MB dead
 # letter and the batch's arena; ~100 MiB for a million ordinary events
-# (README). 256 MiB
-# leaves room for that and fails on anything that scales with the stream or
-# with the nesting depth. ASan (shadow memory, quarantine of freed blocks,
+# (README). 256 MiB leaves room for that and fails on anything that scales
+# with the stream or with the nesting depth. ASan (shadow memory, quarantine of freed blocks,
 # 256 MiB by default) needs more: 1 GiB there.
 sanitized = False
 cache = os.path.join(BUILD_DIR, "CMakeCache.txt")
