@@ -32,12 +32,14 @@ static int keep_raw(void *opaque, const char *key, size_t key_len, const char *p
     (void)key;
     (void)key_len;
     raw_t *r = opaque;
-    static const char created[] = "\"event\":\"created\"";
-    int is_created = 0;
-    for (size_t i = 0; !is_created && i + sizeof created - 1 <= len; i++)
-        is_created = memcmp(payload + i, created, sizeof created - 1) == 0;
-    if (r->created_only && !is_created)
-        return 0;
+    if (r->created_only) { /* the sample writes the member without spaces */
+        static const char created[] = "\"event\":\"created\"";
+        int is_created = 0;
+        for (size_t i = 0; !is_created && i + sizeof created - 1 <= len; i++)
+            is_created = memcmp(payload + i, created, sizeof created - 1) == 0;
+        if (!is_created)
+            return 0;
+    }
     if (r->len + len > r->cap) {
         r->cap = (r->len + len) * 2;
         r->buf = realloc(r->buf, r->cap);

@@ -91,17 +91,12 @@ static const prop_t props[] = {
 #define NPROPS (sizeof props / sizeof props[0])
 
 /* kafka.* keys set by default, each with why (printed in the docs). The
- * consumer's fetcher in librdkafka 2.0.2 (Debian 12's) stops fetching when
- * its prefetch queue is full and looks again only when its broker thread
- * wakes: at the latest after one second, or at any request on its broker
- * connection. With a small queue that second starved the ingester: it
- * emptied the queue in well under a second and waited for the rest (at
- * 16 MiB, 1,000,000 events took 20 s whatever the ingester's work; later
- * librdkafka versions have fetch.queue.backoff.ms for this). A metadata
- * refresh is such a request: every 50 ms it wakes the fetcher, so a small
- * queue keeps up with the ingester (with several brokers each refresh goes
- * to one of them, so each fetcher wakes every few refreshes). The last
- * three go to consumers only (ingest/kafka.c consumer_only). */
+ * last three keep librdkafka 2.0.2's consumer fed: its fetcher stops at a
+ * full prefetch queue and looks again only when its broker thread wakes,
+ * after rd_kafka_max_block_ms (1 s) or at any request on its connection;
+ * later versions have fetch.queue.backoff.ms instead. With several brokers
+ * each refresh wakes one of them. They go to consumers only (ingest/kafka.c
+ * consumer_only). */
 static const char *const kafka_defaults[][3] = {
     {"bootstrap.servers", "127.0.0.1:19092", "the broker scripts/services starts"},
     {"group.id", "hotline-ingest", "the ingesters' consumer group"},
