@@ -37,6 +37,12 @@ int64_t hl_now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t hl_now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 void hl_log(const char *level, const char *fmt, ...) {
     char stamp[32];
     time_t now = time(NULL);

@@ -43,6 +43,9 @@ void hl_seterr(char *errstr, size_t errstr_size, const char *fmt, ...)
 /* @returns a monotonic clock in milliseconds (for intervals only). */
 int64_t hl_now_ms(void);
 
+/* @returns the same clock in microseconds. */
+int64_t hl_now_us(void);
+
 /* Reads the whole file at @p path (at most 64 MiB).
  * @returns 0 with *buf (malloc'd, NUL-terminated; free()) and *len, or -1
  * with "path: reason" in errstr. */

@@ -426,11 +426,21 @@ static int settle(hl_ingester_t *ing) {
     return -1;
 }
 
+/* Adds the time since *@p mark to *@p total and moves the mark on (the
+ * writer's stages, hl_ingest_totals_t). */
+static void lap(int64_t *mark, uint64_t *total) {
+    int64_t now = hl_now_us();
+    *total += (uint64_t)(now - *mark);
+    *mark = now;
+}
+
 /* Writes one batch: the partitions' batches @p pbs (writer thread).
  * @returns 0, or -1 when it was not written (the polling thread recovers:
  * drop, re-read offsets, re-seek). */
 static int write_batch(hl_ingester_t *ing, hl_pbatch_t **pbs, size_t n) {
     char err[HL_ERRSTR_SIZE];
+    hl_ingest_totals_t *t = &ing->totals;
+    int64_t mark = hl_now_us();
     int *stale = calloc(n + 1, sizeof *stale);
     int rc = -1;
     if (!stale)
@@ -439,47 +449,59 @@ static int write_batch(hl_ingester_t *ing, hl_pbatch_t **pbs, size_t n) {
         goto out;
     if (hl_store_load_states(ing->store, pbs, n, stale, err, sizeof err)) {
         hl_log("WARN", "loading ticket states: %s", err);
-        ing->totals.redis_failures++;
+        t->redis_failures++;
         goto out;
     }
     for (size_t i = 0; i < n; i++)
         if (stale[i]) {
             hl_log("WARN", "partition %d: stored offset moved on (another ingester owns it): "
                            "batch dropped", (int)pbs[i]->partition);
-            ing->totals.stale_batches++;
+            t->stale_batches++;
             goto out;
         }
+    lap(&mark, &t->writer_redis_us);
     if (hl_alert_step_ask(ing->alerts, ing->store, ing->conf, ing->alert_key, &ing->bopts, pbs, n,
                           err, sizeof err)) {
         hl_log("WARN", "alerts: %s", err);
-        ing->totals.redis_failures++;
+        t->redis_failures++;
         goto out;
     }
     if (apply_batches(ing, pbs, n))
         goto out;
+    lap(&mark, &t->writer_lifecycle_us);
     if (hl_alert_step_raise(ing->alerts, ing->store, ing->kafka, ing->conf, err, sizeof err)) {
         hl_log("WARN", "alerts: %s", err);
-        ing->totals.redis_failures++;
+        t->redis_failures++;
         goto out;
     }
-    if (hl_store_load_counters(ing->store, pbs, n, err, sizeof err)) {
+    /* Redis reads the counters while Kafka takes the batch's messages */
+    if (hl_store_counters_send(ing->store, pbs, n, err, sizeof err)) {
         hl_log("WARN", "reading the counters: %s", err);
-        ing->totals.redis_failures++;
+        t->redis_failures++;
         goto out;
     }
+    lap(&mark, &t->writer_redis_us);
     /* dead letters and feed messages must be delivered before the offsets
      * move past them */
     if (hl_kafka_flush(ing->kafka, 30000, err, sizeof err)) {
         hl_log("WARN", "dead-letter delivery: %s", err);
         goto out;
     }
-    if (hl_store_commit(ing->store, pbs, n, err, sizeof err)) {
-        hl_log("WARN", "writing the batch: %s", err);
-        ing->totals.redis_failures++;
+    lap(&mark, &t->writer_kafka_us);
+    if (hl_store_counters_recv(ing->store, pbs, n, err, sizeof err)) {
+        hl_log("WARN", "reading the counters: %s", err);
+        t->redis_failures++;
         goto out;
     }
+    lap(&mark, &t->writer_redis_us);
+    if (hl_store_commit(ing->store, pbs, n, err, sizeof err)) {
+        hl_log("WARN", "writing the batch: %s", err);
+        t->redis_failures++;
+        goto out;
+    }
+    lap(&mark, &t->writer_commit_us);
     rc = 0;
-    ing->totals.batches++;
+    t->batches++;
 out:
     free(stale);
     return rc;
@@ -525,6 +547,11 @@ static void publish_metrics(hl_ingester_t *ing) {
     memcpy(snap.events_by_type, ing->totals.by_type, sizeof snap.events_by_type);
     snap.lag = ing->lag;
     snap.last_batch_ms = ing->last_batch_ms;
+    snap.writer_us[HL_STAGE_REDIS] = ing->totals.writer_redis_us;
+    snap.writer_us[HL_STAGE_LIFECYCLE] = ing->totals.writer_lifecycle_us;
+    snap.writer_us[HL_STAGE_KAFKA] = ing->totals.writer_kafka_us;
+    snap.writer_us[HL_STAGE_COMMIT] = ing->totals.writer_commit_us;
+    snap.consumer_wait_us = ing->totals.consumer_wait_us;
     memcpy(snap.table_version, ing->table_version, sizeof snap.table_version);
     hl_metrics_update(ing->metrics, &snap);
 }
@@ -572,8 +599,10 @@ static int wait_writer(hl_ingester_t *ing) { return writer_outcome(ing, 1); }
  * set: nothing is handed over). */
 static int hand_over(hl_ingester_t *ing) {
     writer_t *w = &ing->writer;
+    int64_t waited_from = hl_now_us();
     if (wait_writer(ing) || ing->need_recover)
         return -1;
+    ing->totals.consumer_wait_us += (uint64_t)(hl_now_us() - waited_from);
     if (w->cap < ing->nparts) {
         hl_pbatch_t **pbs = realloc(w->pbs, ing->nparts * sizeof *pbs);
         if (!pbs) {

@@ -22,6 +22,15 @@ typedef struct hl_ingest_totals_s {
     uint64_t redis_commands;
     uint64_t redis_failures;    /* failed Redis calls (each followed by a retry) */
     uint64_t stale_batches;     /* refused: the partition had moved on */
+    /* where the writer thread's time went, in microseconds: */
+    uint64_t writer_redis_us;     /* waiting for Redis: the last transaction's outcome,
+                                     ticket states, alert counts, stored counters */
+    uint64_t writer_lifecycle_us; /* asking the alert questions, the lifecycle (two threads) */
+    uint64_t writer_kafka_us;     /* waiting until Kafka holds the batch's dead letters,
+                                     feed and alerts */
+    uint64_t writer_commit_us;    /* building and sending the transaction */
+    uint64_t consumer_wait_us;    /* the polling thread waiting for the writer to take a
+                                     full batch: the writer is the bottleneck */
 } hl_ingest_totals_t;
 
 /* Creates the ingester. Takes ownership of @p clf on success only; borrows

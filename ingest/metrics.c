@@ -56,6 +56,17 @@ size_t hl_metrics_render(const hl_metrics_snapshot_t *s, char *out, size_t size)
     PUT("# HELP hotline_last_batch_seconds Time to write the last batch.\n"
         "# TYPE hotline_last_batch_seconds gauge\nhotline_last_batch_seconds %.3f\n",
         s->last_batch_ms / 1000.0);
+    static const char *const stages[HL_STAGE_COUNT] = {"redis", "lifecycle", "kafka", "commit"};
+    PUT("# HELP hotline_writer_seconds_total The writer thread's time by stage: waiting for "
+        "Redis, the lifecycle, waiting for Kafka, sending the transaction.\n"
+        "# TYPE hotline_writer_seconds_total counter\n");
+    for (int i = 0; i < HL_STAGE_COUNT; i++)
+        PUT("hotline_writer_seconds_total{stage=\"%s\"} %.6f\n", stages[i],
+            (double)s->writer_us[i] / 1e6);
+    PUT("# HELP hotline_consumer_wait_seconds_total Time the consumer waited for the writer "
+        "to take a full batch.\n"
+        "# TYPE hotline_consumer_wait_seconds_total counter\n"
+        "hotline_consumer_wait_seconds_total %.6f\n", (double)s->consumer_wait_us / 1e6);
     PUT("# HELP hotline_keyword_table_info The keyword table in use.\n"
         "# TYPE hotline_keyword_table_info gauge\nhotline_keyword_table_info{version=\"%s\"} 1\n",
         s->table_version);

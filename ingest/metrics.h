@@ -8,9 +8,14 @@
 
 #include "common/hl.h"
 
+/* The writer's stages (hl_ingest_totals_t says what each holds). */
+typedef enum { HL_STAGE_REDIS, HL_STAGE_LIFECYCLE, HL_STAGE_KAFKA, HL_STAGE_COMMIT,
+               HL_STAGE_COUNT } hl_writer_stage_t;
+
 typedef struct hl_metrics_snapshot_s {
     uint64_t messages, deadlettered, batches, redis_round_trips, redis_commands,
         redis_failures, stale_batches, events_by_type[5];
+    uint64_t writer_us[HL_STAGE_COUNT], consumer_wait_us;
     int64_t lag;
     double last_batch_ms;
     char table_version[17];

@@ -23,6 +23,7 @@ struct hl_store_s {
     int watching; /* the offsets of the batch being written are WATCHed on c */
     uint64_t unread; /* replies of the last commit (MULTI .. EXEC) not read yet */
     uint64_t unread_alerts; /* replies of hl_store_zcount_send() not read yet */
+    uint64_t unread_counters; /* replies of hl_store_counters_send() not read yet */
     uint64_t round_trips, commands;
     char mark[40];      /* this commit's change mark: "<run id>.<commit number>" */
     uint64_t run_id, commits;
@@ -78,6 +79,7 @@ static void drop(hl_store_t *st) {
     st->watching = 0;
     st->unread = 0;
     st->unread_alerts = 0;
+    st->unread_counters = 0;
 }
 
 /* Fails the call: the connection is dropped, to be rebuilt on the next. */
@@ -104,8 +106,8 @@ static hl_err_t send_queued(hl_store_t *st, char *errstr, size_t errstr_size, co
 
 /* Before any other command: the last commit's outcome, if not read yet. */
 static hl_err_t connect_if_needed(hl_store_t *st, char *errstr, size_t errstr_size) {
-    if (st->unread_alerts)
-        drop(st); /* alert answers nobody will read: they would be taken for this call's */
+    if (st->unread_alerts || st->unread_counters)
+        drop(st); /* answers nobody will read: they would be taken for this call's */
     if (st->unread) {
         hl_err_t err = hl_store_settle(st, errstr, errstr_size);
         if (err)
@@ -348,13 +350,13 @@ static int still_watching(hl_store_t *st, char *errstr, size_t errstr_size) {
     return 0;
 }
 
-hl_err_t hl_store_load_counters(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n,
+hl_err_t hl_store_counters_send(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n,
                                 char *errstr, size_t errstr_size) {
+    st->unread_counters = 0;
     if (!still_watching(st, errstr, errstr_size))
         return HL_ERR_REDIS;
-    hl_err_t err = HL_OK;
     resp_t r = {0};
-    size_t sent = 0;
+    uint64_t sent = 0;
     for (size_t i = 0; i < n; i++)
         for (size_t h = 0; h < hl_pbatch_nhashes(pbs[i]); h++) {
             size_t kl, nf, fl;
@@ -368,15 +370,44 @@ hl_err_t hl_store_load_counters(hl_store_t *st, hl_pbatch_t *const *pbs, size_t 
                 resp_arg(&r, field, fl);
             }
             if (resp_send(st, &r)) {
+                hl_sbuf_free(&r.b);
+                drop(st); /* a pipeline abandoned half way */
                 hl_seterr(errstr, errstr_size, "out of memory");
-                err = HL_ERR_NOMEM;
-                goto out;
+                return HL_ERR_NOMEM;
             }
             sent++;
         }
+    hl_sbuf_free(&r.b);
     if (!sent)
-        goto out;
+        return HL_OK;
     st->round_trips++;
+    hl_err_t err = send_queued(st, errstr, errstr_size, "HMGET counters");
+    if (!err)
+        st->unread_counters = sent;
+    return err;
+}
+
+hl_err_t hl_store_counters_recv(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n,
+                                char *errstr, size_t errstr_size) {
+    uint64_t want = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t h = 0; h < hl_pbatch_nhashes(pbs[i]); h++) {
+            size_t kl, nf;
+            hl_pbatch_hash_key(pbs[i], h, &kl, &nf);
+            want += nf != 0;
+        }
+    if (want == 0)
+        return HL_OK;
+    if (!still_watching(st, errstr, errstr_size))
+        return HL_ERR_REDIS;
+    if (st->unread_counters != want) {
+        hl_seterr(errstr, errstr_size, "redis %s:%d: HMGET counters: the answers were lost",
+                  st->host, st->port);
+        drop(st);
+        return HL_ERR_REDIS;
+    }
+    st->unread_counters = 0;
+    hl_err_t err = HL_OK;
     for (size_t i = 0; i < n; i++)
         for (size_t h = 0; h < hl_pbatch_nhashes(pbs[i]); h++) {
             size_t kl, nf;
@@ -388,7 +419,7 @@ hl_err_t hl_store_load_counters(hl_store_t *st, hl_pbatch_t *const *pbs, size_t 
                 rep->type != REDIS_REPLY_ARRAY || rep->elements != nf) {
                 err = fail(st, errstr, errstr_size, "HMGET counters", rep);
                 freeReplyObject(rep);
-                goto out;
+                return err;
             }
             for (size_t f = 0; f < nf && !err; f++) {
                 const redisReply *v = rep->element[f];
@@ -405,15 +436,13 @@ hl_err_t hl_store_load_counters(hl_store_t *st, hl_pbatch_t *const *pbs, size_t 
                     err = r == -2 ? HL_ERR_NOMEM : HL_ERR_INVALID;
             }
             freeReplyObject(rep);
-            if (err)
-                goto out;
+            if (err) {
+                if (err != HL_ERR_REDIS)
+                    drop(st); /* answers left unread: reconnect */
+                return err;
+            }
         }
-out:
-    hl_sbuf_free(&r.b);
-    /* a pipeline abandoned half way leaves replies unread: reconnect */
-    if (err && err != HL_ERR_REDIS)
-        drop(st);
-    return err;
+    return HL_OK;
 }
 
 /* The transaction under construction. Ticket states gather into one MSET and

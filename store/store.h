@@ -35,11 +35,19 @@ hl_err_t hl_store_get_offset(hl_store_t *st, const char *tag, int64_t *offset,
 hl_err_t hl_store_load_states(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, int *stale,
                               char *errstr, size_t errstr_size);
 
-/* Reads what Redis holds for every counter field the applied batches change
- * (hl_pbatch_set_stored), on the connection that WATCHes their offsets: one
- * round trip, none when no counter changes. @returns HL_OK; HL_ERR_INVALID
- * when a stored counter is not an integer; HL_ERR_REDIS or HL_ERR_NOMEM. */
-hl_err_t hl_store_load_counters(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n,
+/* Asks what Redis holds for every counter field the applied batches change,
+ * on the connection that WATCHes their offsets, and returns without waiting:
+ * Redis answers while the caller works (the writer waits for Kafka), and
+ * hl_store_counters_recv() reads the answers. One round trip, none when no
+ * counter changes. Any other call on @p st in between loses the answers
+ * (the caller recovers). @returns HL_OK, HL_ERR_REDIS or HL_ERR_NOMEM. */
+hl_err_t hl_store_counters_send(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n,
+                                char *errstr, size_t errstr_size);
+
+/* Reads the answers to hl_store_counters_send() of the same @p pbs into
+ * them (hl_pbatch_set_stored). @returns HL_OK; HL_ERR_INVALID when a stored
+ * counter is not an integer; HL_ERR_REDIS or HL_ERR_NOMEM. */
+hl_err_t hl_store_counters_recv(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n,
                                 char *errstr, size_t errstr_size);
 
 /* Sends every batch's changes and new offsets in one MULTI/EXEC (one round

@@ -4,6 +4,7 @@ broker; `hotline ingest` processes the N, and the dead-letter topic holds
 exactly the M, each with its original bytes, the expected reason and the
 source topic/partition/offset headers."""
 import json
+import re
 
 from hltest import *
 
@@ -50,6 +51,13 @@ rc, out, err = hotline("ingest", "--until-caught-up", "-X", "topic.tickets=" + t
                        "-X", "topic.deadletter=" + dlq, "-X", "kafka.group.id=" + group)
 print(out.decode().strip())
 check(b"ingested %d messages" % len(stream) in out, "ingest summary: %r" % out)
+# where the writer's time went (to the microsecond in the metrics, test_pii;
+# here a fast stage may print 0.000): it waited for Kafka to take the dead letters
+m = re.search(rb"^writer: ([\d.]+) s waiting for Redis, ([\d.]+) s lifecycle, ([\d.]+) s waiting "
+              rb"for Kafka, ([\d.]+) s sending; the consumer waited ([\d.]+) s for it$", out, re.M)
+check(m is not None, "writer summary: %r" % out)
+if m:
+    check(float(m.group(3)) > 0, "no time waiting for Kafka: %r" % m.group(0))
 
 msgs = kcat_consume(dlq, len(invalid))
 want = {}

@@ -363,6 +363,11 @@ try:
     check(status == 200, "metrics: %d" % status)
     check(metric(body, "hotline_deadlettered_total") == len(invalid),
           "metrics: %d dead letters, want %d" % (metric(body, "hotline_deadlettered_total") or -1, len(invalid)))
+    stages = dict(re.findall(rb'^hotline_writer_seconds_total\{stage="(\w+)"\} ([\d.]+)$', body, re.M))
+    check(sorted(stages) == [b"commit", b"kafka", b"lifecycle", b"redis"], "writer stages: %r" % stages)
+    check(all(float(v) > 0 for v in stages.values()), "writer stages without time: %r" % stages)
+    check(re.search(rb"^hotline_consumer_wait_seconds_total [\d.]+$", body, re.M) is not None,
+          "no consumer wait in the metrics")
     scrapes.append(("/metrics", body))
     scrapes.append(("/nope", http_get(mport, "/nope")[1]))
     proc.send_signal(signal.SIGTERM)
