@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/siphash.h"
+#include "common/strmap.h"
 #include "common/taxonomy.h"
 #include "ingest/alerts.h"
 #include "ingest/rfc3339.h"
@@ -31,6 +32,7 @@ struct hl_alert_step_s {
     size_t ncands, cands_cap;
     hl_zquery_t *qs;        /* each candidate's from its first_query */
     size_t nqs, qs_cap;
+    hl_strmap_t asked;      /* the batch's keys so far: one EXPIRE each */
     int failed;             /* out of memory */
 };
 
@@ -41,6 +43,7 @@ void hl_alert_step_destroy(hl_alert_step_t *st) {
         return;
     free(st->cands);
     free(st->qs);
+    hl_strmap_free(&st->asked);
     free(st);
 }
 
@@ -156,6 +159,15 @@ int hl_alert_step_ask(hl_alert_step_t *st, hl_store_t *store, const hl_conf_t *c
         }
     }
     st->nqs = nq;
+    hl_strmap_clear(&st->asked);
+    for (size_t i = 0; i < nq; i++) {
+        int first = 0;
+        if (!hl_strmap_get(&st->asked, st->qs[i].key, strlen(st->qs[i].key), &first)) {
+            hl_seterr(err, errsize, "out of memory");
+            return -1;
+        }
+        st->qs[i].expire = first;
+    }
     return hl_store_zcount_send(store, st->qs, nq, err, errsize) ? -1 : 0;
 }
 

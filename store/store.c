@@ -617,8 +617,10 @@ hl_err_t hl_store_settle(hl_store_t *st, char *errstr, size_t errstr_size) {
     return err;
 }
 
-/* Answers per query: ZADD, EXPIRE, ZCOUNT, and ZSCORE with keep_min. */
-static size_t zquery_replies(const hl_zquery_t *q) { return q->keep_min ? 4 : 3; }
+/* Answers per query: ZADD, EXPIRE with expire, ZCOUNT, and ZSCORE with keep_min. */
+static size_t zquery_replies(const hl_zquery_t *q) {
+    return 2 + (q->expire != 0) + (q->keep_min != 0);
+}
 
 hl_err_t hl_store_zcount_send(hl_store_t *st, const hl_zquery_t *qs, size_t n, char *errstr,
                               size_t errstr_size) {
@@ -641,10 +643,12 @@ hl_err_t hl_store_zcount_send(hl_store_t *st, const hl_zquery_t *qs, size_t n, c
         resp_arg_int(&r, q->score);
         resp_arg(&r, q->member, ml);
         bad = resp_send(st, &r);
-        resp_arg(&r, "EXPIRE", 6);
-        resp_arg(&r, q->key, kl);
-        resp_arg_int(&r, q->ttl_s);
-        bad = bad || resp_send(st, &r);
+        if (q->expire) {
+            resp_arg(&r, "EXPIRE", 6);
+            resp_arg(&r, q->key, kl);
+            resp_arg_int(&r, q->ttl_s);
+            bad = bad || resp_send(st, &r);
+        }
         replies += zquery_replies(q);
     }
     for (size_t i = 0; i < n && !bad; i++) {
@@ -705,7 +709,10 @@ hl_err_t hl_store_zcount_recv(hl_store_t *st, hl_zquery_t *qs, size_t n, char *e
     st->unread_alerts = 0;
     redisReply *r;
     hl_err_t err;
-    for (size_t i = 0; i < 2 * n; i++) { /* the additions and TTLs */
+    uint64_t additions = 0;
+    for (size_t i = 0; i < n; i++)
+        additions += 1 + (qs[i].expire != 0);
+    for (uint64_t i = 0; i < additions; i++) { /* the additions and TTLs */
         if ((err = read_alert_reply(st, &r, errstr, errstr_size)))
             return err;
         freeReplyObject(r);

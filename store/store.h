@@ -68,7 +68,7 @@ hl_err_t hl_store_settle(hl_store_t *st, char *errstr, size_t errstr_size);
 
 /* One question for alerts, asked of an idempotent sorted set: add @p member
  * with @p score (keep_min: keep the member's earliest score), give the key a
- * TTL, then count members scored in [count_min, count_max] and, with
+ * TTL (with expire), then count members scored in [count_min, count_max] and, with
  * keep_min, read the member's score back (is this addition the earliest?).
  * Replaying the same additions changes nothing. */
 typedef struct hl_zquery_s {
@@ -77,6 +77,8 @@ typedef struct hl_zquery_s {
     int64_t score;
     int keep_min;
     int64_t ttl_s;
+    int expire;           /* give the key its TTL: 0 when an earlier query of the
+                             same pipeline did (many tickets share a crowd key) */
     int64_t count_min, count_max;
     int64_t count;        /* out */
     int64_t member_score; /* out, keep_min only */

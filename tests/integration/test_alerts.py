@@ -84,6 +84,15 @@ for l in lines:
 blob = b""
 mine = r.scan("hl:{%s:*" % topic) + r.scan("hl:who:%s:*" % topic) + r.scan("hl:crowd:%s:*" % topic)
 check(len(mine) > 10, "keys of this test not found")
+# every look-up key has its TTL, also where several tickets of one batch share
+# the key and only the first gives it (a caller's window plus a day; a crowd's
+# two days)
+for pattern, ttl in (("hl:who:%s:*" % topic, 31 * 86400), ("hl:crowd:%s:*" % topic, 2 * 86400)):
+    keys = r.scan(pattern)
+    check(keys, "no %s keys" % pattern)
+    for k in keys:
+        left = r.cmd("TTL", k)
+        check(ttl - 300 < left <= ttl, "%s: TTL %s, want about %d" % (k, left, ttl))
 for k in mine:
     blob += k
     t = r.cmd("TYPE", k)
