@@ -73,8 +73,6 @@ void hl_pbatch_reset(hl_pbatch_t *pb, const char *topic, int32_t partition,
     hl_strmap_clear(&pb->expires);
     hl_strmap_clear(&pb->quarters);
     hl_strmap_clear(&pb->cells);
-    pb->states_as_of = HL_STATES_UNREAD;
-    pb->states_ready = 0;
 }
 
 void hl_pbatch_free(hl_pbatch_t *pb) {
@@ -427,26 +425,6 @@ int hl_pbatch_set_state(hl_pbatch_t *pb, const char *id, size_t id_len, const ch
         return -1;
     s->exists = 1;
     return 0;
-}
-
-size_t hl_pbatch_overlay(hl_pbatch_t *pb, const hl_pbatch_t *prev) {
-    size_t replaced = 0;
-    for (size_t i = 0; i < prev->tickets.count; i++) {
-        const hl_strmap_entry_t *e = &prev->tickets.entries[i];
-        const hl_pstate_t *changed = &prev->states[e->value];
-        if (!changed->dirty)
-            continue;
-        const hl_strmap_entry_t *mine =
-            hl_strmap_find(&pb->tickets, hl_strmap_key(&prev->tickets, e), e->key_len);
-        if (!mine)
-            continue;
-        hl_pstate_t *s = &pb->states[mine->value];
-        s->t = changed->t;
-        s->exists = 1;
-        s->dirty = 0;
-        replaced++;
-    }
-    return replaced;
 }
 
 /* The (dimension, value) cells a ticket's counts go to, in its quarter, as

@@ -74,12 +74,7 @@ typedef struct hl_pbatch_s {
     size_t cells_cap;
     size_t *alerts_off;     /* alerts (JSON in the arena) written with the batch */
     size_t nalerts, alerts_cap;
-    /* ticket states read ahead by the polling thread (hl_store_prefetch) */
-    int64_t states_as_of;   /* the stored offset at that read; HL_STATES_UNREAD: none */
-    int states_ready;       /* loaded and brought up to date: the writer reads none */
 } hl_pbatch_t;
-
-#define HL_STATES_UNREAD INT64_MIN
 
 /* Resets @p pb for a new batch of @p partition of @p topic starting at stored
  * offset @p start_offset (-1 when none is stored). */
@@ -112,13 +107,6 @@ void hl_pbatch_each_id(const hl_pbatch_t *pb, void (*fn)(void *opaque, const cha
  * does not exist). @returns 0, or -1 when the stored text is malformed. */
 int hl_pbatch_set_state(hl_pbatch_t *pb, const char *id, size_t id_len,
                         const char *packed, size_t packed_len);
-
-/* Brings the states loaded into @p pb up to date with @p prev, the batch of
- * the same partition written just before it: every ticket of @p pb that
- * @p prev changed takes @p prev's final state. For states read before
- * @p prev's transaction ran (hl_store_prefetch). @returns how many states
- * it replaced. */
-size_t hl_pbatch_overlay(hl_pbatch_t *pb, const hl_pbatch_t *prev);
 
 /* A ticket state change made by hl_pbatch_apply(), for outputs such as the
  * classified feed. Borrowed for the duration of the callback. */

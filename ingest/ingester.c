@@ -7,17 +7,8 @@
  * rebalance, a crash), the in-memory batch is dropped and consumption
  * restarts from the stored offsets, so every event's effect lands once.
  * A batch's transaction is sent without waiting for its answer, which is read
- * (settle) before anything depends on it: the next batch's offset check, a
- * report, a rebalance or the exit.
- *
- * Reading ahead: hand_over() reads the full batch's ticket states (with each
- * partition's stored offset, atomically) on the polling thread's own
- * connection while the writer still writes the batch before, and brings
- * them up to date with that batch's changes when they were read before its
- * transaction ran (states_current). The writer then applies the batch at
- * once and reads the last transaction's answer and the WATCHed offset
- * afterwards: the offset must be the batch's start (only the batch before,
- * applied, puts it there), else the batch is dropped unwritten.
+ * (settle) before anything depends on it: the next batch, a report, a
+ * rebalance or the exit.
  *
  * Threads: the polling thread consumes, decodes and classifies into each
  * partition's filling batch (part_t.pb). A full batch is handed over
@@ -96,11 +87,6 @@ struct hl_ingester_s {
     hl_result_t res;
     hl_kafka_t *kafka;
     hl_store_t *store;
-    /* the polling thread's own connection: it reads a full batch's ticket
-     * states ahead while the writer writes the batch before (hand_over) */
-    hl_store_t *prefetch;
-    hl_pbatch_t **ahead;   /* hand_over's list of the batches it reads ahead */
-    size_t ahead_cap;
     part_t *parts;
     size_t nparts;
     hl_batch_opts_t bopts;
@@ -237,9 +223,8 @@ hl_ingester_t *hl_ingester_new(const hl_conf_t *conf, hl_classifier_t *clf, char
     ing->parser = hl_event_parser_new();
     hl_redis_opts_t so = hl_redis_opts_from_conf(conf);
     ing->store = hl_store_new(&so);
-    ing->prefetch = hl_store_new(&so);
     ing->alerts = hl_alert_step_new();
-    if (!ing->parser || !ing->store || !ing->prefetch || !ing->alerts) {
+    if (!ing->parser || !ing->store || !ing->alerts) {
         hl_seterr(errstr, errstr_size, "out of memory");
         goto fail;
     }
@@ -449,19 +434,6 @@ static void lap(int64_t *mark, uint64_t *total) {
     *mark = now;
 }
 
-/* @returns 1 (logged, counted) when a partition of the batch moved on from
- * its start offset: another ingester owns it; else 0. */
-static int dropped_stale(hl_ingester_t *ing, hl_pbatch_t **pbs, size_t n, const int *stale) {
-    for (size_t i = 0; i < n; i++)
-        if (stale[i]) {
-            hl_log("WARN", "partition %d: stored offset moved on (another ingester owns it): "
-                           "batch dropped", (int)pbs[i]->partition);
-            ing->totals.stale_batches++;
-            return 1;
-        }
-    return 0;
-}
-
 /* Writes one batch: the partitions' batches @p pbs (writer thread).
  * @returns 0, or -1 when it was not written (the polling thread recovers:
  * drop, re-read offsets, re-seek). */
@@ -473,29 +445,20 @@ static int write_batch(hl_ingester_t *ing, hl_pbatch_t **pbs, size_t n) {
     int rc = -1;
     if (!stale)
         goto out;
-    int ahead = 1; /* every state read ahead (hand_over) */
-    for (size_t i = 0; i < n; i++)
-        ahead &= pbs[i]->states_ready;
-    if (ahead) {
-        /* the last transaction's answer, and the offsets, are read after
-         * the lifecycle: Redis runs the transaction meanwhile */
-        if (hl_store_watch_send(ing->store, pbs, n, err, sizeof err)) {
-            hl_log("WARN", "watching the offsets: %s", err);
-            t->redis_failures++;
-            goto out;
-        }
-        t->batches_read_ahead++;
-    } else {
-        if (settle(ing))
-            goto out;
-        if (hl_store_load_states(ing->store, pbs, n, stale, err, sizeof err)) {
-            hl_log("WARN", "loading ticket states: %s", err);
-            t->redis_failures++;
-            goto out;
-        }
-        if (dropped_stale(ing, pbs, n, stale))
-            goto out;
+    if (settle(ing))
+        goto out;
+    if (hl_store_load_states(ing->store, pbs, n, stale, err, sizeof err)) {
+        hl_log("WARN", "loading ticket states: %s", err);
+        t->redis_failures++;
+        goto out;
     }
+    for (size_t i = 0; i < n; i++)
+        if (stale[i]) {
+            hl_log("WARN", "partition %d: stored offset moved on (another ingester owns it): "
+                           "batch dropped", (int)pbs[i]->partition);
+            t->stale_batches++;
+            goto out;
+        }
     lap(&mark, &t->writer_redis_us);
     if (hl_alert_step_ask(ing->alerts, ing->store, ing->conf, ing->alert_key, &ing->bopts, pbs, n,
                           err, sizeof err)) {
@@ -506,17 +469,6 @@ static int write_batch(hl_ingester_t *ing, hl_pbatch_t **pbs, size_t n) {
     if (apply_batches(ing, pbs, n))
         goto out;
     lap(&mark, &t->writer_lifecycle_us);
-    if (ahead) {
-        if (settle(ing))
-            goto out;
-        if (hl_store_watch_recv(ing->store, pbs, n, stale, err, sizeof err)) {
-            hl_log("WARN", "watching the offsets: %s", err);
-            t->redis_failures++;
-            goto out;
-        }
-        if (dropped_stale(ing, pbs, n, stale))
-            goto out;
-    }
     if (hl_alert_step_raise(ing->alerts, ing->store, ing->kafka, ing->conf, err, sizeof err)) {
         hl_log("WARN", "alerts: %s", err);
         t->redis_failures++;
@@ -584,22 +536,12 @@ static uint64_t deadlettered(const hl_ingester_t *ing) {
     return ing->totals.deadlettered + ing->decode_deadlettered;
 }
 
-/* Round trips and commands sent on both connections (polling thread, the
- * writer idle). */
-static void redis_counts(const hl_ingester_t *ing, uint64_t *round_trips, uint64_t *commands) {
-    uint64_t rt, cmds;
-    hl_store_counts(ing->store, round_trips, commands);
-    hl_store_counts(ing->prefetch, &rt, &cmds);
-    *round_trips += rt;
-    *commands += cmds;
-}
-
 static void publish_metrics(hl_ingester_t *ing) {
     hl_metrics_snapshot_t snap = {0};
     snap.messages = ing->totals.messages;
     snap.deadlettered = deadlettered(ing);
     snap.batches = ing->totals.batches;
-    redis_counts(ing, &snap.redis_round_trips, &snap.redis_commands);
+    hl_store_counts(ing->store, &snap.redis_round_trips, &snap.redis_commands);
     snap.redis_failures = ing->totals.redis_failures;
     snap.stale_batches = ing->totals.stale_batches;
     memcpy(snap.events_by_type, ing->totals.by_type, sizeof snap.events_by_type);
@@ -650,45 +592,6 @@ static int writer_outcome(hl_ingester_t *ing, int wait) {
 /* Waits until the writer is idle: writer_outcome() waiting. */
 static int wait_writer(hl_ingester_t *ing) { return writer_outcome(ing, 1); }
 
-/* Reads the filling batches' ticket states ahead, while the writer writes
- * the batch before (polling thread). A failure only leaves them to the
- * writer, which reads them the slow way and meets the failure itself. */
-static void read_ahead(hl_ingester_t *ing) {
-    if (ing->ahead_cap < ing->nparts) {
-        hl_pbatch_t **a = realloc(ing->ahead, ing->nparts * sizeof *a);
-        if (!a)
-            return;
-        ing->ahead = a;
-        ing->ahead_cap = ing->nparts;
-    }
-    size_t n = 0;
-    for (size_t p = 0; p < ing->nparts; p++)
-        if (ing->parts[p].assigned && ing->parts[p].pb.events)
-            ing->ahead[n++] = &ing->parts[p].pb;
-    char err[HL_ERRSTR_SIZE];
-    if (n)
-        hl_store_prefetch(ing->prefetch, ing->ahead, n, err, sizeof err);
-}
-
-/* Whether the states read ahead into @p pb are current, now that @p prev,
- * its partition's batch before it, is written (its transaction sent): read
- * after prev's transaction ran (as of pb's start), or before it and then
- * brought up to date with prev's changes here. The writer checks that the
- * stored offset is pb's start before it uses them (hl_store_watch_recv):
- * only prev's transaction, having run, puts it there. */
-static int states_current(hl_pbatch_t *pb, const hl_pbatch_t *prev) {
-    if (pb->states_as_of == HL_STATES_UNREAD)
-        return 0;
-    if (pb->states_as_of == pb->start_offset)
-        return 1;
-    if (prev->events && prev->next_offset == pb->start_offset &&
-        pb->states_as_of == prev->start_offset) {
-        hl_pbatch_overlay(pb, prev);
-        return 1;
-    }
-    return 0;
-}
-
 /* Hands the filling batch over to the writer (polling thread): once the
  * previous one is written, each partition's batch becomes its out batch and
  * an empty batch continues from its next offset. @returns 0, or -1 when the
@@ -696,7 +599,6 @@ static int states_current(hl_pbatch_t *pb, const hl_pbatch_t *prev) {
  * set: nothing is handed over). */
 static int hand_over(hl_ingester_t *ing) {
     writer_t *w = &ing->writer;
-    read_ahead(ing);
     int64_t waited_from = hl_now_us();
     if (wait_writer(ing) || ing->need_recover)
         return -1;
@@ -715,7 +617,6 @@ static int hand_over(hl_ingester_t *ing) {
         part_t *ps = &ing->parts[p];
         if (!ps->assigned || !ps->pb.events)
             continue;
-        ps->pb.states_ready = states_current(&ps->pb, &ps->out);
         hl_pbatch_t full = ps->pb;
         ps->pb = ps->out;
         ps->out = full;
@@ -935,7 +836,7 @@ static void log_stats(hl_ingester_t *ing, int64_t now) {
             lag += high - ing->parts[p].next_expected;
     }
     ing->lag = lag;
-    redis_counts(ing, &ing->totals.redis_round_trips, &ing->totals.redis_commands);
+    hl_store_counts(ing->store, &ing->totals.redis_round_trips, &ing->totals.redis_commands);
     hl_log("INFO",
            "ingest: %.0f events/s, lag %lld, last batch %.0f ms, dead-lettered %llu, "
            "redis failures %llu, redis round trips/event %.4f, table %s",
@@ -1034,7 +935,7 @@ int hl_ingester_run(hl_ingester_t *ing, volatile sig_atomic_t *run,
 void hl_ingester_totals(const hl_ingester_t *ing, hl_ingest_totals_t *out) {
     *out = ing->totals;
     out->deadlettered = deadlettered(ing);
-    redis_counts(ing, &out->redis_round_trips, &out->redis_commands);
+    hl_store_counts(ing->store, &out->redis_round_trips, &out->redis_commands);
 }
 
 void hl_ingester_destroy(hl_ingester_t *ing) {
@@ -1062,8 +963,6 @@ void hl_ingester_destroy(hl_ingester_t *ing) {
     }
     free(ing->parts);
     hl_store_destroy(ing->store);
-    hl_store_destroy(ing->prefetch);
-    free(ing->ahead);
     hl_metrics_destroy(ing->metrics);
     hl_query_destroy(ing->query);
     hl_report_rules_destroy(ing->report_rules);

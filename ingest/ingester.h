@@ -22,8 +22,6 @@ typedef struct hl_ingest_totals_s {
     uint64_t redis_commands;
     uint64_t redis_failures;    /* failed Redis calls (each followed by a retry) */
     uint64_t stale_batches;     /* refused: the partition had moved on */
-    uint64_t batches_read_ahead; /* of batches: whose ticket states the polling thread
-                                    read while the writer wrote the batch before */
     /* where the writer thread's time went, in microseconds: */
     uint64_t writer_redis_us;     /* waiting for Redis: the last transaction's outcome,
                                      ticket states, alert counts, stored counters */

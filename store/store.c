@@ -24,7 +24,6 @@ struct hl_store_s {
     uint64_t unread; /* replies of the last commit (MULTI .. EXEC) not read yet */
     uint64_t unread_alerts; /* replies of hl_store_zcount_send() not read yet */
     uint64_t unread_counters; /* replies of hl_store_counters_send() not read yet */
-    size_t unread_watch; /* batches of hl_store_watch_send() whose answers are not read yet */
     uint64_t round_trips, commands;
     char mark[40];      /* this commit's change mark: "<run id>.<commit number>" */
     uint64_t run_id, commits;
@@ -81,7 +80,6 @@ static void drop(hl_store_t *st) {
     st->unread = 0;
     st->unread_alerts = 0;
     st->unread_counters = 0;
-    st->unread_watch = 0;
 }
 
 /* Fails the call: the connection is dropped, to be rebuilt on the next. */
@@ -108,7 +106,7 @@ static hl_err_t send_queued(hl_store_t *st, char *errstr, size_t errstr_size, co
 
 /* Before any other command: the last commit's outcome, if not read yet. */
 static hl_err_t connect_if_needed(hl_store_t *st, char *errstr, size_t errstr_size) {
-    if (st->unread_alerts || st->unread_counters || st->unread_watch)
+    if (st->unread_alerts || st->unread_counters)
         drop(st); /* answers nobody will read: they would be taken for this call's */
     if (st->unread) {
         hl_err_t err = hl_store_settle(st, errstr, errstr_size);
@@ -264,68 +262,13 @@ static void take_ticket_state(void *opaque, const char *id, size_t len) {
     }
 }
 
-/* Queues one MGET per batch that has keys to read: with @p offset_first its
- * partition's stored offset, then its tickets' states; asked[i] is the
- * number of ticket keys. @returns HL_OK or HL_ERR_NOMEM (nothing is queued
- * after the failed command; the caller drops the connection). */
-static hl_err_t queue_state_reads(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n,
-                                  int offset_first, size_t *asked, char *errstr,
-                                  size_t errstr_size) {
-    resp_t r = {0};
-    char key[256];
-    hl_err_t err = HL_OK;
-    for (size_t i = 0; i < n && !err; i++) {
-        ids_ctx_t ctx = {.r = &r, .tag = pbs[i]->tag};
-        resp_arg(&r, "MGET", 4);
-        if (offset_first)
-            resp_arg(&r, key, hl_key_offset(pbs[i]->tag, key, sizeof key));
-        hl_pbatch_each_id(pbs[i], push_ticket_key, &ctx);
-        asked[i] = r.nargs - 1 - (offset_first != 0);
-        if (ctx.failed || (r.nargs > 1 ? resp_send(st, &r) : (resp_clear(&r), 0))) {
-            hl_seterr(errstr, errstr_size, "out of memory");
-            err = HL_ERR_NOMEM;
-        }
-    }
-    hl_sbuf_free(&r.b);
-    return err;
-}
-
-/* Reads the answers to queue_state_reads() into the batches' states (and,
- * with @p offset_first, each one's states_as_of). @returns HL_OK,
- * HL_ERR_INVALID when a stored state is malformed, or HL_ERR_REDIS. */
-static hl_err_t take_state_reads(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n,
-                                 int offset_first, const size_t *asked, char *errstr,
-                                 size_t errstr_size) {
-    for (size_t i = 0; i < n; i++) {
-        size_t want = asked[i] + (offset_first != 0);
-        if (!want)
-            continue;
-        redisReply *reply = NULL;
-        if (redisGetReply(st->c, (void **)&reply) != REDIS_OK || !reply ||
-            reply->type != REDIS_REPLY_ARRAY || reply->elements != want) {
-            hl_err_t err = fail(st, errstr, errstr_size, "MGET ticket states", reply);
-            freeReplyObject(reply);
-            return err;
-        }
-        ids_ctx_t ctx = {.tag = pbs[i]->tag, .reply = reply, .pb = pbs[i]};
-        if (offset_first) {
-            const redisReply *off = reply->element[ctx.next++];
-            pbs[i]->states_as_of = off->type == REDIS_REPLY_STRING ? strtoll(off->str, NULL, 10) : -1;
-        }
-        hl_pbatch_each_id(pbs[i], take_ticket_state, &ctx);
-        freeReplyObject(reply);
-        if (ctx.failed) {
-            if (offset_first)
-                pbs[i]->states_as_of = HL_STATES_UNREAD;
-            hl_seterr(errstr, errstr_size, "malformed ticket state at %s", ctx.bad_key);
-            return HL_ERR_INVALID;
-        }
-    }
-    return HL_OK;
-}
-
-/* Queues WATCH and GET of each batch's partition offset. */
-static void queue_watch(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n) {
+hl_err_t hl_store_load_states(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, int *stale,
+                              char *errstr, size_t errstr_size) {
+    hl_err_t err = connect_if_needed(st, errstr, errstr_size);
+    if (err)
+        return err;
+    /* WATCH each partition's offset and read it: the transaction that
+     * writes the batch (hl_store_commit) applies only if none moved */
     char key[256];
     for (size_t i = 0; i < n; i++) {
         hl_key_offset(pbs[i]->tag, key, sizeof key);
@@ -333,22 +276,34 @@ static void queue_watch(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n) {
         redisAppendCommand(st->c, "GET %s", key);
     }
     st->commands += 2 * n;
-}
-
-/* Reads the answers to queue_watch(): stale[i] is set when batch i's
- * partition moved on from its start offset. @returns HL_OK or HL_ERR_REDIS. */
-static hl_err_t take_watch(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, int *stale,
-                           char *errstr, size_t errstr_size) {
+    size_t *asked = calloc(n ? n : 1, sizeof *asked); /* ids asked per batch */
+    resp_t r = {0};
+    if (!asked) {
+        hl_seterr(errstr, errstr_size, "out of memory");
+        return HL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ids_ctx_t ctx = {.r = &r, .tag = pbs[i]->tag};
+        resp_arg(&r, "MGET", 4);
+        hl_pbatch_each_id(pbs[i], push_ticket_key, &ctx);
+        asked[i] = r.nargs - 1;
+        if (ctx.failed || (asked[i] ? resp_send(st, &r) : (resp_clear(&r), 0))) {
+            err = HL_ERR_NOMEM;
+            hl_seterr(errstr, errstr_size, "out of memory");
+            goto out;
+        }
+    }
+    st->round_trips++;
     for (size_t i = 0; i < n; i++) {
         redisReply *w = NULL, *g = NULL;
         int ok = redisGetReply(st->c, (void **)&w) == REDIS_OK && w && w->type == REDIS_REPLY_STATUS &&
                  redisGetReply(st->c, (void **)&g) == REDIS_OK && g &&
                  (g->type == REDIS_REPLY_NIL || g->type == REDIS_REPLY_STRING);
         if (!ok) {
-            hl_err_t err = fail(st, errstr, errstr_size, "WATCH/GET offset", g ? g : w);
+            err = fail(st, errstr, errstr_size, "WATCH/GET offset", g ? g : w);
             freeReplyObject(w);
             freeReplyObject(g);
-            return err;
+            goto out;
         }
         int64_t stored = g->type == REDIS_REPLY_NIL ? -1 : strtoll(g->str, NULL, 10);
         stale[i] = stored != pbs[i]->start_offset;
@@ -356,83 +311,32 @@ static hl_err_t take_watch(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, in
         freeReplyObject(g);
     }
     st->watching = 1;
-    return HL_OK;
-}
-
-hl_err_t hl_store_load_states(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, int *stale,
-                              char *errstr, size_t errstr_size) {
-    hl_err_t err = connect_if_needed(st, errstr, errstr_size);
-    if (err)
-        return err;
-    size_t *asked = calloc(n ? n : 1, sizeof *asked); /* ids asked per batch */
-    if (!asked) {
-        hl_seterr(errstr, errstr_size, "out of memory");
-        return HL_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (!asked[i])
+            continue;
+        redisReply *reply = NULL;
+        if (redisGetReply(st->c, (void **)&reply) != REDIS_OK || !reply ||
+            reply->type != REDIS_REPLY_ARRAY || reply->elements != asked[i]) {
+            err = fail(st, errstr, errstr_size, "MGET ticket states", reply);
+            freeReplyObject(reply);
+            goto out;
+        }
+        ids_ctx_t ctx = {.tag = pbs[i]->tag, .reply = reply, .pb = pbs[i]};
+        hl_pbatch_each_id(pbs[i], take_ticket_state, &ctx);
+        freeReplyObject(reply);
+        if (ctx.failed) {
+            hl_seterr(errstr, errstr_size, "malformed ticket state at %s", ctx.bad_key);
+            err = HL_ERR_INVALID;
+            goto out;
+        }
     }
-    /* WATCH each partition's offset and read it: the transaction that
-     * writes the batch (hl_store_commit) applies only if none moved */
-    queue_watch(st, pbs, n);
-    err = queue_state_reads(st, pbs, n, 0, asked, errstr, errstr_size);
-    if (!err) {
-        st->round_trips++;
-        err = take_watch(st, pbs, n, stale, errstr, errstr_size);
-    }
-    if (!err)
-        err = take_state_reads(st, pbs, n, 0, asked, errstr, errstr_size);
+out:
     free(asked);
+    hl_sbuf_free(&r.b);
     /* a pipeline abandoned half way leaves replies unread: reconnect */
     if (err && err != HL_ERR_REDIS)
         drop(st);
     return err;
-}
-
-hl_err_t hl_store_prefetch(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, char *errstr,
-                           size_t errstr_size) {
-    for (size_t i = 0; i < n; i++)
-        pbs[i]->states_as_of = HL_STATES_UNREAD;
-    hl_err_t err = connect_if_needed(st, errstr, errstr_size);
-    if (err)
-        return err;
-    size_t *asked = calloc(n ? n : 1, sizeof *asked);
-    if (!asked) {
-        hl_seterr(errstr, errstr_size, "out of memory");
-        return HL_ERR_NOMEM;
-    }
-    err = queue_state_reads(st, pbs, n, 1, asked, errstr, errstr_size);
-    if (!err) {
-        st->round_trips++;
-        err = take_state_reads(st, pbs, n, 1, asked, errstr, errstr_size);
-    }
-    free(asked);
-    if (err && err != HL_ERR_REDIS)
-        drop(st);
-    return err;
-}
-
-hl_err_t hl_store_watch_send(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, char *errstr,
-                             size_t errstr_size) {
-    if (st->unread_alerts || st->unread_counters || st->unread_watch)
-        drop(st); /* answers nobody will read */
-    hl_err_t err = st->c ? HL_OK : connect_if_needed(st, errstr, errstr_size);
-    if (err)
-        return err;
-    queue_watch(st, pbs, n);
-    err = send_queued(st, errstr, errstr_size, "WATCH offsets");
-    if (!err)
-        st->unread_watch = n;
-    return err;
-}
-
-hl_err_t hl_store_watch_recv(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, int *stale,
-                             char *errstr, size_t errstr_size) {
-    if (!st->c || st->unread || st->unread_watch != n) {
-        hl_seterr(errstr, errstr_size, "redis %s:%d: WATCH offsets: the answers were lost",
-                  st->host, st->port);
-        drop(st);
-        return HL_ERR_REDIS;
-    }
-    st->unread_watch = 0;
-    return take_watch(st, pbs, n, stale, errstr, errstr_size);
 }
 
 /* Whether the offsets hl_store_load_states() WATCHed are still watched on
@@ -720,8 +624,7 @@ static size_t zquery_replies(const hl_zquery_t *q) {
 
 hl_err_t hl_store_zcount_send(hl_store_t *st, const hl_zquery_t *qs, size_t n, char *errstr,
                               size_t errstr_size) {
-    /* behind hl_store_watch_send(): queued after its answers, unread yet */
-    hl_err_t err = st->unread_watch ? HL_OK : connect_if_needed(st, errstr, errstr_size);
+    hl_err_t err = connect_if_needed(st, errstr, errstr_size);
     if (err || n == 0)
         return err;
     /* every addition first, then every count: the answers do not depend on
@@ -797,7 +700,7 @@ hl_err_t hl_store_zcount_recv(hl_store_t *st, hl_zquery_t *qs, size_t n, char *e
         want += zquery_replies(&qs[i]);
     if (want == 0)
         return HL_OK;
-    if (!st->c || st->unread_alerts != want || st->unread || st->unread_watch) {
+    if (!st->c || st->unread_alerts != want) {
         hl_seterr(errstr, errstr_size, "redis %s:%d: alert counts: the answers were lost",
                   st->host, st->port);
         drop(st);

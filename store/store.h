@@ -35,29 +35,6 @@ hl_err_t hl_store_get_offset(hl_store_t *st, const char *tag, int64_t *offset,
 hl_err_t hl_store_load_states(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, int *stale,
                               char *errstr, size_t errstr_size);
 
-/* Reads ahead, on a connection of its own (the polling thread's), the
- * states of every ticket the batches name, each batch's in one MGET with
- * its partition's stored offset: pbs[i]->states_as_of says which commit
- * they are as of (-1: none stored; HL_STATES_UNREAD when not read). One
- * round trip; nothing is WATCHed. @returns HL_OK, HL_ERR_INVALID (a
- * malformed state), HL_ERR_REDIS or HL_ERR_NOMEM. */
-hl_err_t hl_store_prefetch(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, char *errstr,
-                           size_t errstr_size);
-
-/* For batches whose states were read ahead: WATCHes and reads each
- * partition's offset behind the last commit, without waiting for either:
- * hl_store_settle() then hl_store_watch_recv() read the answers, while
- * hl_store_zcount_send() may queue behind them. @returns HL_OK or
- * HL_ERR_REDIS (the connection was lost since the commit). */
-hl_err_t hl_store_watch_send(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, char *errstr,
-                             size_t errstr_size);
-
-/* Reads the answers to hl_store_watch_send() of the same @p pbs (after
- * hl_store_settle()): stale[i] as hl_store_load_states() sets it.
- * @returns HL_OK or HL_ERR_REDIS. */
-hl_err_t hl_store_watch_recv(hl_store_t *st, hl_pbatch_t *const *pbs, size_t n, int *stale,
-                             char *errstr, size_t errstr_size);
-
 /* Asks what Redis holds for every counter field the applied batches change,
  * on the connection that WATCHes their offsets, and returns without waiting:
  * Redis answers while the caller works (the writer waits for Kafka), and

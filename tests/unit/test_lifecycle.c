@@ -528,73 +528,6 @@ static int test_batch_creations_before_apply(void) {
     return fails;
 }
 
-/* States read ahead, before the batch before ran (hl_store_prefetch), are
- * brought up to date by it: a ticket it created and dispatched exists in
- * the next batch with its department; one it only read stays as read. */
-static int test_batch_overlay_reads_ahead(void) {
-    int fails = 0;
-    hl_pbatch_t prev = {0}, next = {0};
-    hl_pbatch_reset(&prev, "tickets", 1, 0);
-    hl_result_t res = {0};
-    res.topic = 12;
-    res.dept = 1;
-    hl_event_t c = {0};
-    c.type = HL_EV_CREATED;
-    c.ts = 1676424660;
-    c.district = 3;
-    c.id.ptr = "T1";
-    c.id.len = 2;
-    TEST_ASSERT(hl_pbatch_add(&prev, 0, &c, &res, NULL, 0, "{}", 2) == 0, "add");
-    hl_event_t d = {0};
-    d.type = HL_EV_DISPATCHED;
-    d.id = c.id;
-    d.ts = c.ts + 60;
-    d.department = 10;
-    TEST_ASSERT(hl_pbatch_add(&prev, 1, &d, NULL, NULL, 0, "{d}", 3) == 0, "add dispatched");
-    c.id.ptr = "OLD"; /* a repeat of a stored ticket: read, not changed */
-    c.id.len = 3;
-    TEST_ASSERT(hl_pbatch_add(&prev, 2, &c, &res, NULL, 0, "{}", 2) == 0, "add repeat");
-    const char *old = "1|1676424660|1676428260|0|12|1|-1|0|0|0|0|0|0|";
-    TEST_ASSERT(hl_pbatch_set_state(&prev, "T1", 2, NULL, 0) == 0, "state");
-    TEST_ASSERT(hl_pbatch_set_state(&prev, "OLD", 3, old, strlen(old)) == 0, "state");
-    hl_batch_opts_t opts = {5 * 86400, 3600, 86400, "abc"};
-    TEST_ASSERT(hl_pbatch_apply(&prev, &opts, NULL) == 0, "apply prev");
-
-    hl_pbatch_reset(&next, "tickets", 1, prev.next_offset);
-    hl_event_t r = {0};
-    r.type = HL_EV_RESOLVED;
-    r.ts = c.ts + 120;
-    const char *ids[] = {"T1", "OLD", "T9"};
-    for (int i = 0; i < 3; i++) {
-        r.id.ptr = ids[i];
-        r.id.len = strlen(ids[i]);
-        TEST_ASSERT(hl_pbatch_add(&next, 3 + i, &r, NULL, NULL, 0, "{r}", 3) == 0, "add %d", i);
-    }
-    /* as read before prev's transaction ran */
-    TEST_ASSERT(hl_pbatch_set_state(&next, "T1", 2, NULL, 0) == 0, "state");
-    TEST_ASSERT(hl_pbatch_set_state(&next, "OLD", 3, old, strlen(old)) == 0, "state");
-    TEST_ASSERT(hl_pbatch_set_state(&next, "T9", 2, NULL, 0) == 0, "state");
-    size_t replaced = hl_pbatch_overlay(&next, &prev);
-    TEST_ASSERT(replaced == 1, "replaced %zu states, want 1 (T1)", replaced);
-    TEST_ASSERT(hl_pbatch_apply(&next, &opts, NULL) == 0, "apply next");
-    ops_t o = {{0}, 0};
-    hl_pbatch_ops(&next, collect, &o);
-    /* T1 resolved from prev's state: created at c.ts, due 5 days later,
-     * dispatched to department 10, in district 3 */
-    TEST_ASSERT(has_op(&o, "s hl:{tickets:1}:t:T1 1|1676424660|1676856660|1676424780|12|1|10|3|"
-                           "0|0|1|0|0| 0\n"),
-                "T1 not resolved from prev's state:\n%s", o.text);
-    TEST_ASSERT(has_op(&o, "s hl:{tickets:1}:t:OLD 1|1676424660|1676428260|1676424780|12|1|-1|0|"
-                           "0|0|1|0|0| 0\n"),
-                "OLD not resolved from its stored state:\n%s", o.text);
-    TEST_ASSERT(has_op(&o, "h hl:{tickets:1}:stats applied|resolved 2\n"), "resolved:\n%s", o.text);
-    TEST_ASSERT(has_op(&o, "h hl:{tickets:1}:stats deadletter|unknown_ticket 1\n"),
-                "T9 is unknown:\n%s", o.text);
-    hl_pbatch_free(&prev);
-    hl_pbatch_free(&next);
-    return fails;
-}
-
 const hl_unit_test_t hl_unit_tests_lifecycle[] = {
     {"lifecycle_every_event_every_state", test_lifecycle_every_event_every_state},
     {"ticket_pack_roundtrip", test_ticket_pack_roundtrip},
@@ -604,6 +537,5 @@ const hl_unit_test_t hl_unit_tests_lifecycle[] = {
     {"kwpack_merge", test_kwpack_merge},
     {"batch_hot_words_packed", test_batch_hot_words_packed},
     {"batch_creations_before_apply", test_batch_creations_before_apply},
-    {"batch_overlay_reads_ahead", test_batch_overlay_reads_ahead},
     {NULL, NULL},
 };
