@@ -96,8 +96,8 @@ int hl_cmd_ingest(int argc, char **argv) {
            t.messages ? (double)t.redis_round_trips / (double)t.messages : 0.0);
     printf("writer: %.3f s waiting for Redis, %.3f s lifecycle, %.3f s waiting for Kafka, "
            "%.3f s sending; the consumer waited %.3f s for it\n",
-           (double)t.writer_redis_us / 1e6, (double)t.writer_lifecycle_us / 1e6,
-           (double)t.writer_kafka_us / 1e6, (double)t.writer_commit_us / 1e6,
+           (double)t.writer_us[HL_STAGE_REDIS] / 1e6, (double)t.writer_us[HL_STAGE_LIFECYCLE] / 1e6,
+           (double)t.writer_us[HL_STAGE_KAFKA] / 1e6, (double)t.writer_us[HL_STAGE_COMMIT] / 1e6,
            (double)t.consumer_wait_us / 1e6);
     hl_conf_destroy(conf);
     return rc ? 1 : 0;

@@ -459,7 +459,7 @@ static int write_batch(hl_ingester_t *ing, hl_pbatch_t **pbs, size_t n) {
             t->stale_batches++;
             goto out;
         }
-    lap(&mark, &t->writer_redis_us);
+    lap(&mark, &t->writer_us[HL_STAGE_REDIS]);
     if (hl_alert_step_ask(ing->alerts, ing->store, ing->conf, ing->alert_key, &ing->bopts, pbs, n,
                           err, sizeof err)) {
         hl_log("WARN", "alerts: %s", err);
@@ -468,7 +468,7 @@ static int write_batch(hl_ingester_t *ing, hl_pbatch_t **pbs, size_t n) {
     }
     if (apply_batches(ing, pbs, n))
         goto out;
-    lap(&mark, &t->writer_lifecycle_us);
+    lap(&mark, &t->writer_us[HL_STAGE_LIFECYCLE]);
     if (hl_alert_step_raise(ing->alerts, ing->store, ing->kafka, ing->conf, err, sizeof err)) {
         hl_log("WARN", "alerts: %s", err);
         t->redis_failures++;
@@ -480,26 +480,26 @@ static int write_batch(hl_ingester_t *ing, hl_pbatch_t **pbs, size_t n) {
         t->redis_failures++;
         goto out;
     }
-    lap(&mark, &t->writer_redis_us);
+    lap(&mark, &t->writer_us[HL_STAGE_REDIS]);
     /* dead letters and feed messages must be delivered before the offsets
      * move past them */
     if (hl_kafka_flush(ing->kafka, 30000, err, sizeof err)) {
         hl_log("WARN", "dead-letter delivery: %s", err);
         goto out;
     }
-    lap(&mark, &t->writer_kafka_us);
+    lap(&mark, &t->writer_us[HL_STAGE_KAFKA]);
     if (hl_store_counters_recv(ing->store, pbs, n, err, sizeof err)) {
         hl_log("WARN", "reading the counters: %s", err);
         t->redis_failures++;
         goto out;
     }
-    lap(&mark, &t->writer_redis_us);
+    lap(&mark, &t->writer_us[HL_STAGE_REDIS]);
     if (hl_store_commit(ing->store, pbs, n, err, sizeof err)) {
         hl_log("WARN", "writing the batch: %s", err);
         t->redis_failures++;
         goto out;
     }
-    lap(&mark, &t->writer_commit_us);
+    lap(&mark, &t->writer_us[HL_STAGE_COMMIT]);
     rc = 0;
     t->batches++;
 out:
@@ -547,10 +547,7 @@ static void publish_metrics(hl_ingester_t *ing) {
     memcpy(snap.events_by_type, ing->totals.by_type, sizeof snap.events_by_type);
     snap.lag = ing->lag;
     snap.last_batch_ms = ing->last_batch_ms;
-    snap.writer_us[HL_STAGE_REDIS] = ing->totals.writer_redis_us;
-    snap.writer_us[HL_STAGE_LIFECYCLE] = ing->totals.writer_lifecycle_us;
-    snap.writer_us[HL_STAGE_KAFKA] = ing->totals.writer_kafka_us;
-    snap.writer_us[HL_STAGE_COMMIT] = ing->totals.writer_commit_us;
+    memcpy(snap.writer_us, ing->totals.writer_us, sizeof snap.writer_us);
     snap.consumer_wait_us = ing->totals.consumer_wait_us;
     memcpy(snap.table_version, ing->table_version, sizeof snap.table_version);
     hl_metrics_update(ing->metrics, &snap);

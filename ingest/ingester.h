@@ -13,6 +13,17 @@
 
 typedef struct hl_ingester_s hl_ingester_t;
 
+/* The writer thread's stages, as hl_ingest_totals_t.writer_us adds them up. */
+typedef enum {
+    HL_STAGE_REDIS,     /* waiting for Redis: the last transaction's outcome, ticket
+                           states, alert counts, stored counters */
+    HL_STAGE_LIFECYCLE, /* asking the alert questions, the lifecycle (two threads) */
+    HL_STAGE_KAFKA,     /* waiting until Kafka holds the batch's dead letters, feed
+                           and alerts */
+    HL_STAGE_COMMIT,    /* building and sending the transaction */
+    HL_STAGE_COUNT
+} hl_writer_stage_t;
+
 typedef struct hl_ingest_totals_s {
     uint64_t messages;          /* consumed */
     uint64_t deadlettered;      /* rejected (decoder or unknown ticket) */
@@ -22,15 +33,9 @@ typedef struct hl_ingest_totals_s {
     uint64_t redis_commands;
     uint64_t redis_failures;    /* failed Redis calls (each followed by a retry) */
     uint64_t stale_batches;     /* refused: the partition had moved on */
-    /* where the writer thread's time went, in microseconds: */
-    uint64_t writer_redis_us;     /* waiting for Redis: the last transaction's outcome,
-                                     ticket states, alert counts, stored counters */
-    uint64_t writer_lifecycle_us; /* asking the alert questions, the lifecycle (two threads) */
-    uint64_t writer_kafka_us;     /* waiting until Kafka holds the batch's dead letters,
-                                     feed and alerts */
-    uint64_t writer_commit_us;    /* building and sending the transaction */
-    uint64_t consumer_wait_us;    /* the polling thread waiting for the writer to take a
-                                     full batch: the writer is the bottleneck */
+    uint64_t writer_us[HL_STAGE_COUNT]; /* where the writer thread's time went */
+    uint64_t consumer_wait_us;  /* the polling thread waiting for the writer to take a
+                                   full batch: the writer is the bottleneck */
 } hl_ingest_totals_t;
 
 /* Creates the ingester. Takes ownership of @p clf on success only; borrows

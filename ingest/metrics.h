@@ -7,10 +7,7 @@
 #include <stdint.h>
 
 #include "common/hl.h"
-
-/* The writer's stages (hl_ingest_totals_t says what each holds). */
-typedef enum { HL_STAGE_REDIS, HL_STAGE_LIFECYCLE, HL_STAGE_KAFKA, HL_STAGE_COMMIT,
-               HL_STAGE_COUNT } hl_writer_stage_t;
+#include "ingest/ingester.h"
 
 typedef struct hl_metrics_snapshot_s {
     uint64_t messages, deadlettered, batches, redis_round_trips, redis_commands,
